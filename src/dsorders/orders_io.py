@@ -1,0 +1,134 @@
+"""Orders in and out: validated JSON Lines import (batched upserts) and export in the same format."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from .protocol import order_result
+from .protocol.order_result import InvalidRecordError, OrderResult
+from .store import NotFoundError, OrderRow, Store
+
+DEFAULT_BATCH = 5000
+
+
+def to_row(order_id: int, user_id: int, result: OrderResult, zone: ZoneInfo) -> OrderRow:
+    """An order ready to store, with both of its encodings."""
+    return OrderRow(
+        order_id=order_id,
+        user_id=user_id,
+        order_status=result.order_status,
+        gmt_create=int(order_result.gmt_create_instant(result, zone).timestamp()),
+        zone=zone.key,
+        doc=order_result.encode_streamlined(result),
+        wrapped=order_result.encode_wrapped(result),
+    )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    line: int
+    path: str
+    reason: str
+    text: str
+
+    def describe(self) -> str:
+        return f"line {self.line}: {self.path}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    imported: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+class ImportError_(Exception):
+    """The file was refused as a whole; `rejected` says which lines and why."""
+
+    def __init__(self, rejected: list[Rejected]) -> None:
+        first = rejected[0].describe()
+        more = f" (and {len(rejected) - 1} more bad lines)" if len(rejected) > 1 else ""
+        super().__init__(f"nothing imported: {first}{more}")
+        self.rejected = rejected
+
+
+def validate_lines(
+    lines: Iterable[bytes | str], zone: ZoneInfo, known_users: set[int], *, rows: bool = True
+) -> Iterable[OrderRow | Rejected | None]:
+    """Each non-blank line as a row to store (None with `rows=False`), or the reason it was refused."""
+    for number, line in enumerate(lines, start=1):
+        text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+        if not text.strip():
+            continue
+        try:
+            order_id, user_id, result = order_result.decode_record(line, zone)
+        except InvalidRecordError as exc:
+            yield Rejected(number, exc.path, str(exc), text.rstrip("\n"))
+            continue
+        if user_id not in known_users:
+            yield Rejected(number, "$.buyer_user_id", f"no account with user id {user_id}", text.rstrip("\n"))
+            continue
+        yield to_row(order_id, user_id, result, zone) if rows else None
+
+
+async def import_lines(
+    store: Store,
+    open_lines: Callable[[], Iterable[bytes | str]],
+    *,
+    zone: ZoneInfo,
+    skip_invalid: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    progress: Callable[[int], None] | None = None,
+    now: int | None = None,
+) -> ImportReport:
+    """Upsert every line, one transaction per batch; `open_lines` gives the lines from the start.
+
+    Without `skip_invalid` a first pass validates every line and nothing is written if any
+    is bad; with it, good lines are written and the bad ones are reported.
+    """
+    now = int(time.time() * 1000) if now is None else now
+    known_users = {account.user_id for account in await store.list_accounts()}
+    if not skip_invalid:
+        checked = validate_lines(open_lines(), zone, known_users, rows=False)
+        rejected = [item for item in checked if isinstance(item, Rejected)]
+        if rejected:
+            raise ImportError_(rejected)
+    report = ImportReport()
+    batch: list[OrderRow] = []
+
+    async def flush() -> None:
+        if batch:
+            report.imported += await store.upsert_orders(batch, now=now)
+            if progress is not None:
+                progress(len(batch))
+            batch.clear()
+
+    for item in validate_lines(open_lines(), zone, known_users):
+        report.read += 1
+        if isinstance(item, Rejected):
+            report.rejected.append(item)
+        elif item is not None:
+            batch.append(item)
+        if len(batch) >= batch_size:
+            await flush()
+    await flush()
+    return report
+
+
+async def export_lines(store: Store, *, user_id: int | None = None) -> AsyncIterator[bytes]:
+    """Export lines, by order id: each the stored result with its order id and owner."""
+    async for order in store.iter_orders(user_id=user_id):
+        yield order_result.encode_record(order.order_id, order.user_id, order.doc)
+
+
+async def get_record(store: Store, order_id: int) -> dict[str, object]:
+    """One order as an export record, decoded."""
+    order = await store.get_order(order_id, "streamlined")
+    return json.loads(order_result.encode_record(order.order_id, order.user_id, order.doc))
+
+
+__all__ = ["ImportError_", "ImportReport", "NotFoundError", "Rejected", "export_lines", "import_lines", "to_row"]

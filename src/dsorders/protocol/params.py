@@ -1,0 +1,114 @@
+"""Request parameters: the query string and the body, decoded and merged (PROTOCOL.md section 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import parse_qsl
+
+from .errors import invalid_parameter
+
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+
+def parse_content_type(header: str) -> tuple[str, dict[str, str]]:
+    """`type/subtype; k=v` into the lower-cased media type and its parameters."""
+    media_type, _, rest = header.partition(";")
+    options: dict[str, str] = {}
+    for item in rest.split(";"):
+        key, sep, value = item.partition("=")
+        if sep:
+            options[key.strip().lower()] = value.strip().strip('"')
+    return media_type.strip().lower(), options
+
+
+def parse_urlencoded(data: bytes | str, charset: str = "utf-8") -> list[tuple[str, str]]:
+    text = data.decode("latin-1") if isinstance(data, bytes) else data
+    # Percent-escapes are decoded in the declared charset; undecodable bytes stay visible
+    # as replacement characters, so the signature check rejects them rather than guessing.
+    return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="replace")
+
+
+def parse_multipart(data: bytes, boundary: str, charset: str = "utf-8") -> list[tuple[str, str]]:
+    """Form fields of a multipart body; parts that carry a filename are files and are skipped."""
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    pairs: list[tuple[str, str]] = []
+    headers: dict[bytes, bytes] = {}
+    header_field = bytearray()
+    header_value = bytearray()
+    chunks: list[bytes] = []
+
+    def on_part_begin() -> None:
+        headers.clear()
+        chunks.clear()
+
+    def on_header_field(buf: bytes, start: int, end: int) -> None:
+        header_field.extend(buf[start:end])
+
+    def on_header_value(buf: bytes, start: int, end: int) -> None:
+        header_value.extend(buf[start:end])
+
+    def on_header_end() -> None:
+        headers[bytes(header_field).lower()] = bytes(header_value)
+        header_field.clear()
+        header_value.clear()
+
+    def on_part_data(buf: bytes, start: int, end: int) -> None:
+        chunks.append(buf[start:end])
+
+    def on_part_end() -> None:
+        _, options = parse_options_header(headers.get(b"content-disposition", b""))
+        name = options.get(b"name")
+        if name is None or b"filename" in options:
+            return
+        pairs.append((name.decode(charset, "replace"), b"".join(chunks).decode(charset, "replace")))
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    try:
+        parser.write(data)
+        parser.finalize()
+    except Exception as exc:  # the parser raises its own error types for malformed bodies
+        raise invalid_parameter("body", "malformed multipart/form-data body") from exc
+    return pairs
+
+
+def parse_body(data: bytes, content_type: str) -> list[tuple[str, str]]:
+    """Form fields of a request body; a body of any other media type carries no parameters."""
+    if not data:
+        return []
+    media_type, options = parse_content_type(content_type)
+    charset = options.get("charset", "utf-8")
+    try:
+        "".encode(charset)
+    except LookupError:
+        raise invalid_parameter("charset", f"unknown charset {charset!r}") from None
+    if media_type == FORM_URLENCODED:
+        return parse_urlencoded(data, charset)
+    if media_type == MULTIPART:
+        boundary = options.get("boundary")
+        if not boundary:
+            raise invalid_parameter("body", "multipart/form-data without a boundary")
+        return parse_multipart(data, boundary, charset)
+    return []
+
+
+def merge(*sources: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """One mapping from all sources; a name repeated with another value is an error."""
+    params: dict[str, str] = {}
+    for pairs in sources:
+        for key, value in pairs:
+            seen = params.setdefault(key, value)
+            if seen != value:
+                raise invalid_parameter(key, "it is given more than once with different values")
+    return params

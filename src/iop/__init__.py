@@ -1,0 +1,1 @@
+"""Drop-in replacement for the platform's official Python SDK module."""

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import msgspec
+import pytest
+
+from dsorders import admin
+from dsorders.gateway import Gateway
+from dsorders.orders_io import to_row
+from dsorders.protocol.order_result import OrderResult
+from dsorders.settings import Settings
+from dsorders.store import Store
+from dsorders.store.sqlite import SQLiteStore
+
+DATA = Path(__file__).parent / "data"
+VECTORS: list[dict[str, Any]] = [json.loads(line) for line in (DATA / "conformance_vectors.jsonl").read_text().splitlines()]
+APP_KEY = "34567890"
+APP_SECRET = "c0nf0rmance-secret-1f2e3d"
+ACCESS_TOKEN = "50000601c30atpedfgu3LVvik87Ixlsvle3mSoB7701ceb156fPunYZ43GBg"
+VECTOR_NOW_MS = 1796398500000
+SEED_ORDER_ID = 10000001
+OWNER_ID = 2000001
+OTHER_ID = 2000002
+OTHER_ORDER_ID = 10000002
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def seed_result() -> dict[str, Any]:
+    return json.loads(resources.files("dsorders.data").joinpath("seed_order.json").read_text())
+
+
+class Clock:
+    """A settable clock, in epoch seconds."""
+
+    def __init__(self, now_ms: int = VECTOR_NOW_MS) -> None:
+        self.now = now_ms / 1000
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(db=str(tmp_path / "dsorders.db"))
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    store = SQLiteStore(settings.db, deadline=settings.store_deadline)
+    await store.open()
+    yield store
+    await store.close()
+
+
+@dataclass
+class World:
+    """The conformance vectors' app, token and order, plus an order of another account."""
+
+    store: Store
+    app: Any
+    token: Any
+    other_token: Any
+
+
+async def build_world(store: Store, now_ms: int = VECTOR_NOW_MS) -> World:
+    owner = await store.create_account(login="ds-alice", nick="alice", locale="en_US", dropshipper=True,
+                                       now=now_ms, user_id=OWNER_ID)  # fmt: skip
+    other = await store.create_account(login="ds-bob", nick="bob", locale="en_US", dropshipper=True,
+                                       now=now_ms, user_id=OTHER_ID)  # fmt: skip
+    app = await admin.create_app(store, name="conformance", now=now_ms, app_key=APP_KEY, app_secret=APP_SECRET)
+    token = await admin.issue_token(store, app, owner.user_id, now=now_ms, access_token=ACCESS_TOKEN)
+    other_token = await admin.issue_token(store, app, other.user_id, now=now_ms)
+    seed = msgspec.convert(seed_result(), OrderResult)
+    await store.upsert_orders(
+        [to_row(SEED_ORDER_ID, owner.user_id, seed, LA), to_row(OTHER_ORDER_ID, other.user_id, seed, LA)], now=now_ms
+    )
+    return World(store, app, token, other_token)
+
+
+@pytest.fixture
+async def world(store: Store) -> World:
+    return await build_world(store)
+
+
+@pytest.fixture
+def gateway(settings: Settings, store: Store, world: World, clock: Clock) -> Gateway:
+    return Gateway(settings, store, clock=clock)
+
+
+@pytest.fixture
+async def client(gateway: Gateway) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=gateway, client=("127.0.0.1", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+async def replay(client: httpx.AsyncClient, vector: dict[str, Any], body: bytes | None = None,
+                 query: str | None = None) -> httpx.Response:  # fmt: skip
+    request = vector["request"]
+    query = request["query_string"] if query is None else query
+    url = request["path"] + ("?" + query if query else "")
+    headers = {k: v for k, v in request["headers"].items() if k == "content-type"}
+    content = base64.b64decode(request["body_b64"]) if body is None else body
+    return await client.request(request["http_method"], url, content=content, headers=headers)
