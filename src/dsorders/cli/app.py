@@ -1,0 +1,28 @@
+"""The `dsorders` command and its groups."""
+
+from __future__ import annotations
+
+import typer
+
+from .. import __version__
+
+app = typer.Typer(
+    name="dsorders",
+    help="The AliExpress dropshipping order API: run the service, manage apps, accounts, tokens and orders.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dsorders {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """The AliExpress dropshipping order API: run the service, manage apps, accounts, tokens and orders."""
