@@ -22,7 +22,9 @@ from dsorders.store import Store
 from dsorders.store.sqlite import SQLiteStore
 
 DATA = Path(__file__).parent / "data"
-VECTORS: list[dict[str, Any]] = [json.loads(line) for line in (DATA / "conformance_vectors.jsonl").read_text().splitlines()]
+VECTORS: list[dict[str, Any]] = [
+    json.loads(line) for line in (DATA / "conformance_vectors.jsonl").read_text().splitlines()
+]
 APP_KEY = "34567890"
 APP_SECRET = "c0nf0rmance-secret-1f2e3d"
 ACCESS_TOKEN = "50000601c30atpedfgu3LVvik87Ixlsvle3mSoB7701ceb156fPunYZ43GBg"

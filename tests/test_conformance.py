@@ -22,7 +22,9 @@ def _simplified(vector: dict[str, Any]) -> bool:
 
 
 @pytest.mark.parametrize("vector", ORDER_VECTORS, ids=lambda v: v["id"])
-async def test_order_get_vector_succeeds_in_its_shape(client: httpx.AsyncClient, clock: Clock, vector: dict[str, Any]) -> None:
+async def test_order_get_vector_succeeds_in_its_shape(
+    client: httpx.AsyncClient, clock: Clock, vector: dict[str, Any]
+) -> None:
     clock.now = vector["timestamp_ms"] / 1000
     response = await replay(client, vector)
     assert response.status_code == 200
@@ -77,10 +79,12 @@ async def test_one_changed_byte_is_incomplete_signature(client: httpx.AsyncClien
         if name + "=" in query:
             query = query.replace(f"timestamp={vector['timestamp_ms']}", f"timestamp={vector['timestamp_ms'] + 1}")
         else:
-            body = body.replace(f"timestamp={vector['timestamp_ms']}".encode(), f"timestamp={vector['timestamp_ms'] + 1}".encode())
+            body = body.replace(
+                f"timestamp={vector['timestamp_ms']}".encode(), f"timestamp={vector['timestamp_ms'] + 1}".encode()
+            )
     elif name + "=" in query:
         query = _flip_one_byte(query, name)
-    elif b"name=\"" + name.encode() + b'"' in body:
+    elif b'name="' + name.encode() + b'"' in body:
         body = body.replace(b'"order_id"', b'"order_iD"') if name == "single_order_query" else body
     else:
         body = _flip_one_byte(body.decode(), name).encode()

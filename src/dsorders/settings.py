@@ -32,7 +32,8 @@ class Settings:
             object.__setattr__(self, "zone", ZoneInfo(self.display_zone))
         except (ZoneInfoNotFoundError, ValueError):
             raise SettingsError(
-                f"DSORDERS_DISPLAY_ZONE: unknown time zone {self.display_zone!r}; use an IANA name such as America/Los_Angeles"
+                f"DSORDERS_DISPLAY_ZONE: unknown time zone {self.display_zone!r};"
+                " use an IANA name such as America/Los_Angeles"
             ) from None
         if self.store_deadline <= 0:
             raise SettingsError("DSORDERS_STORE_DEADLINE must be a positive number of seconds")

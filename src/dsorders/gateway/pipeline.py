@@ -101,6 +101,9 @@ class Pipeline:
         if not api_name:
             raise ProtocolError("MissingMethod")
         method = self.methods.get(api_name)
+        if method is None and path_api:
+            # /rest/aliexpress.trade.ds.order.get names a business method on the wrong endpoint.
+            method = self.methods.get(path_api.lstrip("/"))
         if method is None:
             raise ProtocolError("InvalidMethod")
         if method.system != system:

@@ -16,7 +16,7 @@ ErrorType = Literal["ISV", "ISP", "SYSTEM"]
 
 
 class Entry:
-    __slots__ = ("code", "type", "message", "method_error")
+    __slots__ = ("code", "message", "method_error", "type")
 
     def __init__(self, code: str, type: ErrorType, message: str, *, method_error: bool = False) -> None:
         self.code = code

@@ -7,7 +7,6 @@ in the streamlined shape; the wrapped shape wraps lists in item objects and send
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Final, Literal
 from zoneinfo import ZoneInfo
@@ -69,9 +68,7 @@ class Money(msgspec.Struct, forbid_unknown_fields=True):
         digits = minor_units(self.currency_code)
         _, dot, fraction = self.amount.partition(".")
         if len(fraction) != digits or (dot and not digits):
-            raise ValueError(
-                f"amount {self.amount!r} must have {digits} decimal places for {self.currency_code}"
-            )
+            raise ValueError(f"amount {self.amount!r} must have {digits} decimal places for {self.currency_code}")
 
 
 class LogisticsInfo(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):

@@ -111,7 +111,8 @@ class SQLiteStore(Store):
     def _migrate(self) -> None:
         with self._transaction() as db:
             db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS schema_migrations"
+                " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
             )
             current = db.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
             for migration in MIGRATIONS:
@@ -333,10 +334,7 @@ class SQLiteStore(Store):
                 " order_status = excluded.order_status, gmt_create = excluded.gmt_create,"
                 " zone = excluded.zone, doc = excluded.doc, wrapped = excluded.wrapped,"
                 " updated_at = excluded.updated_at",
-                [
-                    (r.order_id, r.user_id, r.order_status, r.gmt_create, r.zone, r.doc, r.wrapped, now)
-                    for r in rows
-                ],
+                [(r.order_id, r.user_id, r.order_status, r.gmt_create, r.zone, r.doc, r.wrapped, now) for r in rows],
             )
         return len(rows)
 
