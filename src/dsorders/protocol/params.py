@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 from .errors import invalid_parameter
 
@@ -23,10 +23,27 @@ def parse_content_type(header: str) -> tuple[str, dict[str, str]]:
 
 
 def parse_urlencoded(data: bytes | str, charset: str = "utf-8") -> list[tuple[str, str]]:
-    text = data.decode("latin-1") if isinstance(data, bytes) else data
-    # Percent-escapes are decoded in the declared charset; undecodable bytes stay visible
-    # as replacement characters, so the signature check rejects them rather than guessing.
-    return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="replace")
+    """`a=1&b=%C3%9C` into pairs, as `parse_qsl(keep_blank_values=True)` reads it.
+
+    Works on bytes so that raw (unescaped) non-ASCII bytes and percent-escapes both decode
+    in the declared charset; undecodable bytes become replacement characters, which the
+    signature check then rejects rather than guessing. Pieces with nothing to unescape, the
+    usual case, skip the unquoting (the gateway parses every call's query).
+    """
+    raw = data.encode() if isinstance(data, str) else data
+    pairs: list[tuple[str, str]] = []
+    for piece in raw.split(b"&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition(b"=")
+        pairs.append((_unquote(name, charset), _unquote(value, charset)))
+    return pairs
+
+
+def _unquote(part: bytes, charset: str) -> str:
+    if b"%" in part or b"+" in part:
+        part = unquote_to_bytes(part.replace(b"+", b" "))
+    return part.decode(charset, "replace")
 
 
 def parse_multipart(data: bytes, boundary: str, charset: str = "utf-8") -> list[tuple[str, str]]:
