@@ -135,7 +135,7 @@ class Pipeline:
         sign_method = params.get("sign_method", signing.DEFAULT_SIGN_METHOD)
         if sign_method not in _SIGN_METHODS:
             raise ProtocolError("InvalidSignMethod")
-        if not signing.verify(params, app.app_secret, signature, sign_method, api_name):  # type: ignore[arg-type]
+        if not signing.verify(params, app.app_secret, signature, sign_method, api_name):
             raise ProtocolError("IncompleteSignature")
         # 13: the rate, after the signature, so nobody spends another app's quota.
         if not await self.limiter.allow(app.app_key, app.rate_limit, now):

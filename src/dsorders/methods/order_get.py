@@ -10,6 +10,7 @@ import msgspec
 from ..protocol import order_result
 from ..protocol.errors import ProtocolError, invalid_parameter, missing_parameter
 from ..store import NotFoundError, StoreUnavailableError
+from ..store.base import DocKind
 from .base import Call, Method
 
 NAME = "aliexpress.trade.ds.order.get"
@@ -49,7 +50,7 @@ async def run(call: Call, order_id: int) -> bytes:
     assert token is not None  # the gateway checked it: this method needs a token
     if NAME not in call.app.apis or not token.dropshipper:
         raise ProtocolError("isv.insufficient-permission")
-    kind = "streamlined" if call.shape == "streamlined" else "wrapped"
+    kind: DocKind = "streamlined" if call.shape == "streamlined" else "wrapped"
     try:
         order = await call.store.get_order(order_id, kind)
     except NotFoundError:
@@ -64,7 +65,7 @@ async def run(call: Call, order_id: int) -> bytes:
     return await _rezoned(call, order_id, ZoneInfo(order.zone), kind)
 
 
-async def _rezoned(call: Call, order_id: int, source: ZoneInfo, kind: str) -> bytes:
+async def _rezoned(call: Call, order_id: int, source: ZoneInfo, kind: DocKind) -> bytes:
     """An order stored under another display zone, shown in the service's zone (the slow path)."""
     try:
         stored = await call.store.get_order(order_id, "streamlined")

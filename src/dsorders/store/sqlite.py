@@ -188,7 +188,7 @@ class SQLiteStore(Store):
                 f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
                 (user_id, login, nick, locale, dropshipper, now),
             )
-        return Account(user_id, login, nick, locale, dropshipper, now)  # type: ignore[arg-type]
+        return Account(user_id, login, nick, locale, dropshipper, now)
 
     async def get_account(self, user_id: int) -> Account:
         with self._guard() as db:
@@ -296,7 +296,8 @@ class SQLiteStore(Store):
         return Token(token_id or 0, app_key, user_id, hint, expires_at, refresh_expires_at, None, now)
 
     async def list_tokens(self, *, user_id: int | None = None, app_key: str | None = None) -> list[Token]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         if user_id is not None:
             where.append("user_id = ?")
             args.append(user_id)
