@@ -11,7 +11,8 @@ from ..protocol import shapes, signing
 from ..protocol.errors import ProtocolError, invalid_parameter
 from ..protocol.timestamps import parse_timestamp, within_window
 from ..settings import Settings
-from ..store import App, NotFoundError, Store, StoreUnavailableError, TokenAuth, hash_secret
+from ..store import App, NotFoundError, Store, StoredOrder, StoreUnavailableError, TokenAuth, hash_secret
+from ..store.base import DocKind
 from .ratelimit import RateLimiter
 
 Clock = Callable[[], float]
@@ -140,17 +141,28 @@ class Pipeline:
         # 13: the rate, after the signature, so nobody spends another app's quota.
         if not await self.limiter.allow(app.app_key, app.rate_limit, now):
             raise ProtocolError("ApiCallLimit")
+        # 16-17, the method's parameter checks, are pure: run them now, answer them after the
+        # token's checks; knowing the order first lets one store read fetch token and order.
+        shape = shapes.shape_for(params, system=system)
+        param_error: ProtocolError | None = None
+        try:
+            args = method.parse(params)
+        except ProtocolError as error:
+            args, param_error = None, error
+        prefetch = method.prefetch(args, shape) if method.prefetch and param_error is None else None
         # 14-15: the token.
-        token = await self._token(params, app, now_ms) if method.needs_token else None
+        token, order = await self._token(params, app, now_ms, prefetch) if method.needs_token else (None, None)
         if http_method not in method.http_methods:
             raise invalid_parameter("method", f"{api_name} must be called with POST")
-        # 16-17 are the method's own parameter checks; its errors follow.
-        args = method.parse(params)
-        call = Call(api_name, params, app, token, shapes.shape_for(params, system=system),
-                    self.store, self.settings, now_ms, client_ip)  # fmt: skip
+        if param_error is not None:
+            raise param_error
+        call = Call(api_name, params, app, token, shape, self.store, self.settings, now_ms, client_ip,
+                    prefetched=prefetch is not None, order=order)  # fmt: skip
         return api_name, await method.run(call, args)
 
-    async def _token(self, params: Mapping[str, str], app: App, now_ms: int) -> TokenAuth:
+    async def _token(
+        self, params: Mapping[str, str], app: App, now_ms: int, prefetch: tuple[int, DocKind] | None
+    ) -> tuple[TokenAuth, StoredOrder | None]:
         session = params.get("session")
         access_token = params.get("access_token")
         if session and access_token and session != access_token:
@@ -158,12 +170,16 @@ class Pipeline:
         value = session or access_token
         if not value:
             raise ProtocolError("MissingAccessToken")
+        order = None
         try:
-            token = await self.store.get_token_auth(hash_secret(value))
+            if prefetch is None:
+                token = await self.store.get_token_auth(hash_secret(value))
+            else:
+                token, order = await self.store.get_token_and_order(hash_secret(value), *prefetch)
         except NotFoundError:
             raise ProtocolError("IllegalAccessToken") from None
         except StoreUnavailableError:
             raise ProtocolError("isp.service-unavailable") from None
         if token.revoked or token.expires_at <= now_ms or token.app_key != app.app_key:
             raise ProtocolError("IllegalAccessToken")
-        return token
+        return token, order

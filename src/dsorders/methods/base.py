@@ -8,7 +8,8 @@ from typing import Any
 
 from ..protocol.shapes import Shape
 from ..settings import Settings
-from ..store import App, Store, TokenAuth
+from ..store import App, Store, StoredOrder, TokenAuth
+from ..store.base import DocKind
 
 
 @dataclass(slots=True)
@@ -24,9 +25,14 @@ class Call:
     settings: Settings
     now_ms: int
     client_ip: str
+    # Set when the gateway read the method's record together with the token (see `Method.prefetch`).
+    prefetched: bool = False
+    order: StoredOrder | None = None
 
 
 Parse = Callable[[Mapping[str, str]], Any]
+# The order a call will read, so the gateway can read it with the token in one store read.
+Prefetch = Callable[[Any, Shape], tuple[int, DocKind]]
 # A method answers with an encoded `result` (business methods) or flat fields (system methods).
 Run = Callable[[Call, Any], Awaitable[bytes | dict[str, object]]]
 
@@ -37,6 +43,7 @@ class Method:
     parse: Parse
     run: Run
     needs_token: bool = True
+    prefetch: Prefetch | None = None
     http_methods: frozenset[str] = frozenset({"GET", "POST"})
 
     @property

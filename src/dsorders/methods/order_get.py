@@ -9,7 +9,8 @@ import msgspec
 
 from ..protocol import order_result
 from ..protocol.errors import ProtocolError, invalid_parameter, missing_parameter
-from ..store import NotFoundError, StoreUnavailableError
+from ..protocol.shapes import Shape
+from ..store import NotFoundError, StoredOrder, StoreUnavailableError
 from ..store.base import DocKind
 from .base import Call, Method
 
@@ -50,19 +51,31 @@ async def run(call: Call, order_id: int) -> bytes:
     assert token is not None  # the gateway checked it: this method needs a token
     if NAME not in call.app.apis or not token.dropshipper:
         raise ProtocolError("isv.insufficient-permission")
-    kind: DocKind = "streamlined" if call.shape == "streamlined" else "wrapped"
-    try:
-        order = await call.store.get_order(order_id, kind)
-    except NotFoundError:
-        # Answered exactly as an order of another account, so ids cannot be probed.
-        raise ProtocolError("isv.invalid-authorization") from None
-    except StoreUnavailableError:
-        raise ProtocolError("isp.service-unavailable") from None
-    if order.user_id != token.user_id:
+    kind = _kind(call.shape)
+    order = call.order if call.prefetched else await _read(call, order_id, kind)
+    # A missing order answers exactly as an order of another account, so ids cannot be probed.
+    if order is None or order.user_id != token.user_id:
         raise ProtocolError("isv.invalid-authorization")
     if order.zone == call.settings.display_zone:
         return order.doc
     return await _rezoned(call, order_id, ZoneInfo(order.zone), kind)
+
+
+def _kind(shape: Shape) -> DocKind:
+    return "streamlined" if shape == "streamlined" else "wrapped"
+
+
+def prefetch(order_id: int, shape: Shape) -> tuple[int, DocKind]:
+    return order_id, _kind(shape)
+
+
+async def _read(call: Call, order_id: int, kind: DocKind) -> StoredOrder | None:
+    try:
+        return await call.store.get_order(order_id, kind)
+    except NotFoundError:
+        return None
+    except StoreUnavailableError:
+        raise ProtocolError("isp.service-unavailable") from None
 
 
 async def _rezoned(call: Call, order_id: int, source: ZoneInfo, kind: DocKind) -> bytes:
@@ -77,4 +90,4 @@ async def _rezoned(call: Call, order_id: int, source: ZoneInfo, kind: DocKind) -
     return order_result.encode_streamlined(moved)
 
 
-METHOD = Method(NAME, parse, run)
+METHOD = Method(NAME, parse, run, prefetch=prefetch)

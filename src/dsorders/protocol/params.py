@@ -32,18 +32,19 @@ def parse_urlencoded(data: bytes | str, charset: str = "utf-8") -> list[tuple[st
     """
     raw = data.encode() if isinstance(data, str) else data
     pairs: list[tuple[str, str]] = []
+    append = pairs.append
     for piece in raw.split(b"&"):
         if not piece:
             continue
-        name, _, value = piece.partition(b"=")
-        pairs.append((_unquote(name, charset), _unquote(value, charset)))
+        if b"%" in piece or b"+" in piece:
+            name, _, value = piece.replace(b"+", b" ").partition(b"=")
+            append(
+                (unquote_to_bytes(name).decode(charset, "replace"), unquote_to_bytes(value).decode(charset, "replace"))
+            )
+        else:
+            name, _, value = piece.partition(b"=")
+            append((name.decode(charset, "replace"), value.decode(charset, "replace")))
     return pairs
-
-
-def _unquote(part: bytes, charset: str) -> str:
-    if b"%" in part or b"+" in part:
-        part = unquote_to_bytes(part.replace(b"+", b" "))
-    return part.decode(charset, "replace")
 
 
 def parse_multipart(data: bytes, boundary: str, charset: str = "utf-8") -> list[tuple[str, str]]:

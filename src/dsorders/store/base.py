@@ -132,6 +132,19 @@ class Store(ABC):
     @abstractmethod
     async def get_order(self, order_id: int, kind: DocKind) -> StoredOrder: ...
 
+    async def get_token_and_order(
+        self, token_hash: str, order_id: int, kind: DocKind
+    ) -> tuple[TokenAuth, StoredOrder | None]:
+        """A token and an order in one read where the backend can (an order.get call's two reads).
+
+        Raises `NotFoundError` for an unknown token; a missing order is None.
+        """
+        token = await self.get_token_auth(token_hash)
+        try:
+            return token, await self.get_order(order_id, kind)
+        except NotFoundError:
+            return token, None
+
     # Accounts.
     @abstractmethod
     async def create_account(
