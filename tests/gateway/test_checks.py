@@ -265,3 +265,12 @@ async def test_checks_answer_in_table_order(client: httpx.AsyncClient) -> None:
         for _, change in failures[index:]:
             params.update(change)
         assert_error(await call(client, params), code)
+
+
+async def test_token_errors_answer_before_parameter_errors(client: httpx.AsyncClient) -> None:
+    bad_query = {"single_order_query": "{broken"}
+    assert_error(await call(client, signed({**bad_query, "session": "unknown"})), "IllegalAccessToken")
+    assert_error(await call(client, signed(bad_query, drop=("session",))), "MissingAccessToken")
+    assert_error(await call(client, signed(drop=("session", "single_order_query"))), "MissingAccessToken")
+    assert_error(await call(client, signed(bad_query)), "InvalidParameter",
+                 'The input parameter "single_order_query" is invalid: it is not valid JSON')  # fmt: skip
