@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import anyio
 import anyio.from_thread
@@ -19,6 +20,8 @@ import pytest
 
 import dsorders
 from dsorders.gateway import Gateway
+from dsorders.protocol.errors import ProtocolError
+from dsorders.protocol.shapes import render_error, shape_for
 from dsorders.settings import Settings
 from dsorders.store.sqlite import SQLiteStore
 
@@ -132,3 +135,49 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path, l
             pass
         time.sleep(0.1)
     pytest.fail(f"granian did not answer on {url} within {limit} s")
+
+
+class FailingFirst:
+    """An ASGI app that answers `code` to the first `failures` calls, then hands calls to `app`.
+
+    Every call's parameters are kept in `calls`, so tests see what each attempt sent.
+    """
+
+    def __init__(self, app: ASGIApp, failures: int, code: str = "isp.service-unavailable") -> None:
+        self.app = app
+        self.failures = failures
+        self.code = code
+        self.calls: list[dict[str, str]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        self.calls.append(params)
+        if len(self.calls) > self.failures:
+
+            async def replay() -> dict[str, Any]:
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            await self.app(scope, replay, send)
+            return
+        shape = "flat" if scope["path"] == "/rest" else shape_for(params, system=False)
+        answer = render_error(ProtocolError(self.code), shape, f"failed{len(self.calls)}")
+        headers = [(b"content-type", b"application/json;charset=UTF-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": answer})
+
+
+class TickingClock:
+    """A clock that moves on a second each time it is read, so every signature has its own timestamp."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now

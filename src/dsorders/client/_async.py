@@ -50,6 +50,8 @@ class AsyncClient(BaseClient):
     * **clock** - epoch seconds for the timestamps (tests set it).
     """
 
+    _sleep = staticmethod(anyio.sleep)
+
     def __init__(
         self,
         app_key: str,
@@ -111,7 +113,7 @@ class AsyncClient(BaseClient):
                 if delay is None:
                     raise
             if delay:
-                await anyio.sleep(delay)
+                await self._sleep(delay)
             attempt += 1
 
     async def _once(self, call: Call) -> dict[str, Any]:

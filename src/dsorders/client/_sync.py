@@ -49,6 +49,8 @@ class Client(BaseClient):
     * **clock** - epoch seconds for the timestamps (tests set it).
     """
 
+    _sleep = staticmethod(time.sleep)
+
     def __init__(
         self,
         app_key: str,
@@ -108,7 +110,7 @@ class Client(BaseClient):
                 if delay is None:
                     raise
             if delay:
-                time.sleep(delay)
+                self._sleep(delay)
             attempt += 1
 
     def _once(self, call: Call) -> dict[str, Any]:
