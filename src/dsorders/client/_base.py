@@ -185,7 +185,7 @@ def retry_delay(attempt: int, error: DsOrdersError, backoff: float, max_backoff:
     """Exponential backoff with jitter: half to all of `backoff * 2**attempt`, capped; 0 disables."""
     if backoff <= 0:
         return 0.0
-    delay = min(max_backoff, backoff * 2**attempt) * (0.5 + rand() / 2)
+    delay: float = min(max_backoff, backoff * 2.0**attempt) * (0.5 + rand() / 2)
     if isinstance(error, RateLimitError):
         delay = max(delay, error.retry_after)
     return delay
