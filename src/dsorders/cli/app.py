@@ -26,3 +26,8 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """The AliExpress dropshipping order API: run the service, manage apps, accounts, tokens and orders."""
+
+
+from .call import call  # noqa: E402
+
+app.command("call", help="Make one signed API call and print the reply (credentials from options or DSORDERS_*).")(call)
