@@ -139,8 +139,10 @@ class Pipeline:
             raise ProtocolError("ApiCallLimit")
         # 14-15: the token.
         token = await self._token(params, app, now_ms) if method.needs_token else None
+        # After the app is authenticated, before the method reads its parameters (checks 16-17).
         if http_method not in method.http_methods:
-            raise invalid_parameter("method", f"{api_name} must be called with POST")
+            allowed = " or ".join(sorted(method.http_methods))
+            raise invalid_parameter("method", f"{api_name} must be sent with HTTP {allowed}, not {http_method}")
         # 16-17 are the method's own parameter checks; its errors follow.
         args = method.parse(params)
         call = Call(api_name, params, app, token, shapes.shape_for(params, system=system),
