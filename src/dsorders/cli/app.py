@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
+from . import passwords
 
 app = typer.Typer(
     name="dsorders",
@@ -26,3 +27,6 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """The AliExpress dropshipping order API: run the service, manage apps, accounts, tokens and orders."""
+
+
+app.add_typer(passwords.accounts)
