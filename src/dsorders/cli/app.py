@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
+from . import passwords
 
 app = typer.Typer(
     name="dsorders",
@@ -31,3 +32,4 @@ def _root(
 from .call import call  # noqa: E402
 
 app.command("call", help="Make one signed API call and print the reply (credentials from options or DSORDERS_*).")(call)
+app.add_typer(passwords.accounts)

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from ..methods import Method, default_methods
+from ..oauth import AuthorizeApp
 from ..protocol import params as wire
 from ..protocol import shapes
 from ..protocol.errors import ProtocolError
@@ -195,7 +196,11 @@ class Gateway:
 
 
 def create_app(settings: Settings | None = None, **options: Any) -> Gateway:
-    """A gateway over the store that `settings.db` names (the environment's settings by default)."""
+    """A gateway over the store that `settings.db` names (the environment's settings by default).
+
+    The OAuth pages are mounted at /oauth, over the same store and clock.
+    """
     settings = settings or Settings.from_env()
     store = make_store(settings.db, deadline=settings.store_deadline, pool_size=settings.pool_size)
-    return Gateway(settings, store, **options)
+    mounts = {"/oauth": AuthorizeApp(store, clock=options.get("clock", time.time)), **options.pop("mounts", {})}
+    return Gateway(settings, store, mounts=mounts, **options)

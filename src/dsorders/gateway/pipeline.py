@@ -152,8 +152,10 @@ class Pipeline:
         prefetch = method.prefetch(args, shape) if method.prefetch and param_error is None else None
         # 14-15: the token.
         token, order = await self._token(params, app, now_ms, prefetch) if method.needs_token else (None, None)
+        # After the app is authenticated, before the method's parameter errors (checks 16-17).
         if http_method not in method.http_methods:
-            raise invalid_parameter("method", f"{api_name} must be called with POST")
+            allowed = " or ".join(sorted(method.http_methods))
+            raise invalid_parameter("method", f"{api_name} must be sent with HTTP {allowed}, not {http_method}")
         if param_error is not None:
             raise param_error
         call = Call(api_name, params, app, token, shape, self.store, self.settings, now_ms, client_ip,

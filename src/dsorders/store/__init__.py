@@ -5,6 +5,7 @@ from __future__ import annotations
 from .base import (
     Account,
     App,
+    AuthCode,
     ConflictError,
     NotFoundError,
     OrderRow,
@@ -33,6 +34,7 @@ def make_store(url: str, *, deadline: float = 3.0, pool_size: int = 10) -> Store
 __all__ = [
     "Account",
     "App",
+    "AuthCode",
     "ConflictError",
     "NotFoundError",
     "OrderRow",

@@ -78,6 +78,15 @@ class Token(msgspec.Struct, frozen=True):
     created_at: int
 
 
+class AuthCode(msgspec.Struct, frozen=True):
+    """An authorization code as it is consumed: the account it signs in, for which app."""
+
+    app_key: str
+    user_id: int
+    redirect_uri: str
+    expires_at: int
+
+
 class StoredOrder(msgspec.Struct, frozen=True):
     """An order as stored: its owner, the zone its times are shown in, and the encoded result."""
 
@@ -160,6 +169,14 @@ class Store(ABC):
     @abstractmethod
     async def list_accounts(self) -> list[Account]: ...
 
+    @abstractmethod
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        """Replace the account's password hash; `NotFoundError` if there is no such account."""
+
+    @abstractmethod
+    async def get_password_hash(self, login: str) -> tuple[Account, str]:
+        """The account with this login and its password hash; `NotFoundError` if either is missing."""
+
     # Apps.
     @abstractmethod
     async def create_app(
@@ -215,6 +232,32 @@ class Store(ABC):
 
     @abstractmethod
     async def revoke_account_tokens(self, user_id: int, *, now: int) -> int: ...
+
+    @abstractmethod
+    async def refresh_token(
+        self, refresh_hash: str, *, app_key: str, token_hash: str, hint: str, expires_at: int, now: int
+    ) -> Token:
+        """Give the token whose refresh token hashes to `refresh_hash` a new access token.
+
+        Atomic: the old access token stops matching, `expires_at` is replaced and the refresh
+        token and its expiry stay. `NotFoundError` if no unrevoked token of `app_key` has that
+        refresh hash with `refresh_expires_at` after `now`.
+        """
+
+    # Authorization codes.
+    @abstractmethod
+    async def insert_code(
+        self, *, code_hash: str, app_key: str, user_id: int, redirect_uri: str, expires_at: int, now: int
+    ) -> None:
+        """Store a code's hash; codes that expired before `now` are purged on the way."""
+
+    @abstractmethod
+    async def consume_code(self, code_hash: str, *, app_key: str, now: int) -> AuthCode:
+        """Mark the code used and return it, atomically, so only one caller wins.
+
+        `NotFoundError` if it is unknown, already used, expired (`expires_at <= now`) or was
+        issued to another app (then it stays usable by its own app).
+        """
 
     # Orders.
     @abstractmethod

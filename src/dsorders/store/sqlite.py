@@ -17,6 +17,7 @@ from .base import (
     Account,
     App,
     AppStatus,
+    AuthCode,
     ConflictError,
     DocKind,
     NotFoundError,
@@ -237,6 +238,21 @@ class SQLiteStore(Store):
             rows = db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY user_id").fetchall()
         return [_account(row) for row in rows]
 
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        with self._transaction() as db:
+            cursor = db.execute("UPDATE accounts SET password_hash = ? WHERE user_id = ?", (password_hash, user_id))
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"no account with user id {user_id}")
+
+    async def get_password_hash(self, login: str) -> tuple[Account, str]:
+        with self._guard() as db:
+            row = db.execute(
+                f"SELECT {_ACCOUNT_COLUMNS}, password_hash FROM accounts WHERE login = ?", (login,)
+            ).fetchone()
+        if row is None or row[-1] is None:
+            raise NotFoundError(f"no account with login {login!r} and a password")
+        return _account(row), row[-1]
+
     # Apps.
 
     async def create_app(
@@ -351,6 +367,45 @@ class SQLiteStore(Store):
                 "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (now, user_id)
             )
         return cursor.rowcount
+
+    async def refresh_token(
+        self, refresh_hash: str, *, app_key: str, token_hash: str, hint: str, expires_at: int, now: int
+    ) -> Token:
+        with self._transaction() as db:
+            rows = db.execute(
+                "UPDATE tokens SET token_hash = ?, hint = ?, expires_at = ?"
+                " WHERE refresh_hash = ? AND app_key = ? AND revoked_at IS NULL AND refresh_expires_at > ?"
+                f" RETURNING {_TOKEN_COLUMNS}",
+                (token_hash, hint, expires_at, refresh_hash, app_key, now),
+            ).fetchall()
+        if not rows:
+            raise NotFoundError("no live refresh token")
+        return _token(rows[0])
+
+    # Authorization codes.
+
+    async def insert_code(
+        self, *, code_hash: str, app_key: str, user_id: int, redirect_uri: str, expires_at: int, now: int
+    ) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM auth_codes WHERE expires_at <= ?", (now,))
+            db.execute(
+                "INSERT INTO auth_codes (code_hash, app_key, user_id, redirect_uri, expires_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (code_hash, app_key, user_id, redirect_uri, expires_at, now),
+            )
+
+    async def consume_code(self, code_hash: str, *, app_key: str, now: int) -> AuthCode:
+        with self._transaction() as db:
+            rows = db.execute(
+                "UPDATE auth_codes SET used_at = ?"
+                " WHERE code_hash = ? AND app_key = ? AND used_at IS NULL AND expires_at > ?"
+                " RETURNING app_key, user_id, redirect_uri, expires_at",
+                (now, code_hash, app_key, now),
+            ).fetchall()
+        if not rows:
+            raise NotFoundError("no usable authorization code")
+        return AuthCode(*rows[0])
 
     # Orders.
 
