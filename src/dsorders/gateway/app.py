@@ -98,7 +98,13 @@ class Gateway:
             await self._lifespan(receive, send)
 
     async def startup(self) -> None:
-        await self.store.open()
+        try:
+            await self.store.open()
+        except StoreUnavailableError as exc:
+            if not self.store.reconnects:
+                raise
+            # Serve anyway: calls answer isp.service-unavailable until the database is back.
+            log.warning("the database is unavailable at startup, serving until it is back: %s", exc)
 
     async def shutdown(self) -> None:
         await self.limiter.close()

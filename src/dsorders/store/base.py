@@ -108,6 +108,8 @@ class Store(ABC):
     """One database. Every method may raise `StoreUnavailableError`."""
 
     url: str
+    # True when a store that could not connect at `open` connects by itself on a later call.
+    reconnects: bool = False
 
     @abstractmethod
     async def open(self) -> None:
