@@ -26,3 +26,8 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """The AliExpress dropshipping order API: run the service, manage apps, accounts, tokens and orders."""
+
+
+from . import db  # noqa: E402
+
+app.add_typer(db.app, name="db")

@@ -16,7 +16,7 @@ from ..protocol.errors import ProtocolError
 from ..settings import Settings
 from ..store import Store, StoreUnavailableError, make_store
 from .pipeline import Clock, Pipeline
-from .ratelimit import LocalRateLimiter, RateLimiter
+from .ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from .requestid import RequestIds
 
 Scope = MutableMapping[str, Any]
@@ -201,7 +201,13 @@ class Gateway:
 
 
 def create_app(settings: Settings | None = None, **options: Any) -> Gateway:
-    """A gateway over the store that `settings.db` names (the environment's settings by default)."""
+    """A gateway over the store that `settings.db` names (the environment's settings by default).
+
+    With `settings.redis` the call-rate limits are shared through Redis; without it each
+    process limits on its own.
+    """
     settings = settings or Settings.from_env()
     store = make_store(settings.db, deadline=settings.store_deadline, pool_size=settings.pool_size)
+    if settings.redis and "limiter" not in options:
+        options["limiter"] = RedisRateLimiter(settings.redis)
     return Gateway(settings, store, **options)

@@ -101,6 +101,7 @@ class PostgresStore(Store):
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._migrated = False
+        self._migrate_on_open = True
         self._closed = False
         self._opening = asyncio.Lock()
 
@@ -108,7 +109,7 @@ class PostgresStore(Store):
 
     async def _ready(self) -> asyncpg.Pool:
         """The pool, created and migrated on first use (or on the first use after an outage at start)."""
-        if self._pool is not None and self._migrated:
+        if self._pool is not None and (self._migrated or not self._migrate_on_open):
             return self._pool
         if self._closed:
             raise StoreUnavailableError("the store is closed")
@@ -121,7 +122,7 @@ class PostgresStore(Store):
                     timeout=self.deadline,
                     command_timeout=self.deadline,
                 )
-            if not self._migrated:
+            if self._migrate_on_open and not self._migrated:
                 await self._migrate(self._pool)
                 self._migrated = True
         return self._pool
@@ -169,8 +170,9 @@ class PostgresStore(Store):
                     )  # fmt: skip
                 log.info("applied migration %d: %s", migration.version, migration.name)
 
-    async def open(self) -> None:
+    async def open(self, *, migrate: bool = True) -> None:
         self._closed = False
+        self._migrate_on_open = migrate
         async with self._connection(max(self.deadline, MIGRATE_TIMEOUT)):
             pass
 
@@ -190,7 +192,9 @@ class PostgresStore(Store):
 
     async def schema_version(self) -> int:
         async with self._connection() as conn:
-            return int(await conn.fetchval("SELECT max(version) FROM schema_migrations"))
+            if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+                return 0
+            return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations"))
 
     # Hot path.
 
