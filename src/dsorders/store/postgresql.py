@@ -133,8 +133,15 @@ class PostgresStore(Store):
         try:
             async with asyncio.timeout(timeout):
                 pool = await self._ready()
-                async with pool.acquire(timeout=timeout) as conn:
+                conn = await pool.acquire(timeout=timeout)
+                try:
                     yield conn
+                except asyncio.CancelledError:
+                    # Stuck mid-query: drop the connection rather than wait on the server to confirm a cancel.
+                    conn.terminate()
+                    raise
+                finally:
+                    await pool.release(conn)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise ConflictError(exc.message) from exc
         except _UNAVAILABLE as exc:
