@@ -31,7 +31,7 @@ from .base import (
     Token,
     TokenAuth,
 )
-from .migrations import MIGRATIONS, statements
+from .migrations import LATEST, MIGRATIONS, statements
 
 log = logging.getLogger("dsorders.store")
 
@@ -160,6 +160,10 @@ class PostgresStore(Store):
     async def _migrate(self, pool: asyncpg.Pool) -> None:
         """Apply pending versions one transaction each, under a lock: workers starting at once take turns."""
         async with pool.acquire() as conn:
+            # Up to date already (the usual start): no lock and no write, so a read-only server is fine too.
+            if await conn.fetchval("SELECT to_regclass('schema_migrations')") is not None:
+                if await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations") >= LATEST:
+                    return
             while True:
                 async with conn.transaction():
                     await conn.execute(
