@@ -33,7 +33,7 @@ def pg_url(postgres: TempPostgres) -> Iterator[str]:
     yield f"{postgres.url}?search_path={schema}"
     try:
         postgres.freeze(False)
-    except (OSError, FileNotFoundError):
+    except OSError:
         pass
     if not (postgres.data / "postmaster.pid").exists():
         postgres.start()

@@ -253,7 +253,7 @@ class PostgresStore(Store):
                 f"INSERT INTO accounts ({_ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)",
                 user_id, login, nick, locale, dropshipper, now,
             )  # fmt: skip
-        return Account(user_id, login, nick, locale, dropshipper, now)  # type: ignore[arg-type]
+        return Account(user_id, login, nick, locale, dropshipper, now)
 
     async def get_account(self, user_id: int) -> Account:
         async with self._connection() as conn:
