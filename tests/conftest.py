@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator
+import os
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import httpx
 import msgspec
 import pytest
@@ -18,8 +24,7 @@ from dsorders.gateway import Gateway
 from dsorders.orders_io import to_row
 from dsorders.protocol.order_result import OrderResult
 from dsorders.settings import Settings
-from dsorders.store import Store
-from dsorders.store.sqlite import SQLiteStore
+from dsorders.store import Store, make_store
 
 DATA = Path(__file__).parent / "data"
 VECTORS: list[dict[str, Any]] = [
@@ -34,6 +39,9 @@ OWNER_ID = 2000001
 OTHER_ID = 2000002
 OTHER_ORDER_ID = 10000002
 LA = ZoneInfo("America/Los_Angeles")
+POSTGRES = os.environ.get("DSORDERS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("DSORDERS_TEST_REDIS", "redis://127.0.0.1:6379/0")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def seed_result() -> dict[str, Any]:
@@ -60,14 +68,56 @@ def clock() -> Clock:
     return Clock()
 
 
+def run_sql(url: str, sql: str) -> None:
+    """Run `sql` on the server at `url` from a thread of its own, outside any test's event loop."""
+
+    async def main() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result()
+
+
+def execute_sql(url: str, sql: str) -> None:
+    """Run `sql` on the test's database, from a connection of its own, whichever the backend."""
+    if url.startswith("postgresql://"):
+        run_sql(url, sql)
+        return
+    with sqlite3.connect(url) as db:
+        db.execute(sql)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(db=str(tmp_path / "dsorders.db"))
+def pg_schema_url() -> Iterator[str]:
+    """A fresh schema on the test server, as a URL whose connections use it; dropped after the test."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    run_sql(POSTGRES, f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}search_path={schema}"
+    finally:
+        run_sql(POSTGRES, f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database of one test: a SQLite file in tmp_path, or a schema of its own on PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "dsorders.db")
+    return str(request.getfixturevalue("pg_schema_url"))
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(db=db_url)
 
 
 @pytest.fixture
 async def store(settings: Settings) -> AsyncIterator[Store]:
-    store = SQLiteStore(settings.db, deadline=settings.store_deadline)
+    store = make_store(settings.db, deadline=settings.store_deadline, pool_size=settings.pool_size)
     await store.open()
     yield store
     await store.close()

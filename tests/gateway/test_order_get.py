@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from urllib.parse import urlencode
 
 import httpx
@@ -13,7 +12,7 @@ from dsorders.gateway import Gateway
 from dsorders.settings import Settings
 from dsorders.store import Store
 
-from ..conftest import OTHER_ORDER_ID, VECTOR_NOW_MS, Clock, seed_result
+from ..conftest import OTHER_ORDER_ID, VECTOR_NOW_MS, Clock, execute_sql, seed_result
 from .test_checks import APP_KEY, ORDER_GET, assert_error, call, signed
 
 pytestmark = pytest.mark.anyio
@@ -83,16 +82,14 @@ async def test_account_not_enrolled_as_dropshipper_is_insufficient_permission(
 
 
 async def test_store_failure_is_service_unavailable(client: httpx.AsyncClient, settings: Settings) -> None:
-    with sqlite3.connect(settings.db) as other:
-        other.execute("ALTER TABLE orders RENAME TO orders_gone")
+    execute_sql(settings.db, "ALTER TABLE orders RENAME TO orders_gone")
     assert_error(await call(client, signed()), "isp.service-unavailable")
 
 
 async def test_unexpected_failure_is_internal_error_without_details(
     client: httpx.AsyncClient, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with sqlite3.connect(settings.db) as other:
-        other.execute("UPDATE orders SET zone = 'No/Such_Zone'")
+    execute_sql(settings.db, "UPDATE orders SET zone = 'No/Such_Zone'")
     body = await call(client, signed())
     assert_error(body, "InternalError")
     assert "Zone" not in str(body)

@@ -9,7 +9,7 @@ from dsorders import admin
 from dsorders.gateway import Gateway
 from dsorders.oauth import CODE_TTL_MS, issue_code
 from dsorders.settings import Settings
-from dsorders.store.sqlite import SQLiteStore
+from dsorders.store import make_store
 
 from ..conftest import OTHER_ID, OWNER_ID, VECTOR_NOW_MS, Clock, World
 from .conftest import ORDER_GET, call
@@ -135,7 +135,7 @@ async def test_revoked_token_is_refused_at_once_by_every_worker(
     client: httpx.AsyncClient, settings: Settings, world: World
 ) -> None:
     """Two gateways, each with its own connection to the database, as two worker processes have."""
-    second_store = SQLiteStore(settings.db)
+    second_store = make_store(settings.db)
     await second_store.open()
     try:
         second = Gateway(settings, second_store, clock=lambda: NOW / 1000)
@@ -144,7 +144,7 @@ async def test_revoked_token_is_refused_at_once_by_every_worker(
                 ok = await call(worker, ORDER_GET, NOW, session=world.token.access_token, single_order_query=QUERY)
                 assert "aliexpress_trade_ds_order_get_response" in ok
             # The operator revokes through a third connection (the CLI).
-            operator = SQLiteStore(settings.db)
+            operator = make_store(settings.db)
             await operator.open()
             await operator.revoke_token(world.token.id, now=NOW)
             await operator.close()

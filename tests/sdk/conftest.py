@@ -23,6 +23,7 @@ from dsorders.gateway import Gateway
 from dsorders.protocol.errors import ProtocolError
 from dsorders.protocol.shapes import render_error, shape_for
 from dsorders.settings import Settings
+from dsorders.store import Store, make_store
 from dsorders.store.sqlite import SQLiteStore
 
 from ..conftest import ACCESS_TOKEN, APP_KEY, APP_SECRET, Clock, World, build_world
@@ -53,7 +54,7 @@ class Served:
     """The conformance world behind a gateway, reachable from blocking code."""
 
     portal: anyio.from_thread.BlockingPortal
-    store: SQLiteStore
+    store: Store
     world: World
     gateway: Gateway
     clock: Clock
@@ -70,7 +71,7 @@ class Served:
 @pytest.fixture
 def served(settings: Settings, clock: Clock) -> Iterator[Served]:
     with anyio.from_thread.start_blocking_portal() as portal:
-        store = SQLiteStore(settings.db, deadline=settings.store_deadline)
+        store = make_store(settings.db, deadline=settings.store_deadline)
         portal.call(store.open)
         world = portal.call(build_world, store)
         try:

@@ -33,3 +33,7 @@ from .call import call  # noqa: E402
 
 app.command("call", help="Make one signed API call and print the reply (credentials from options or DSORDERS_*).")(call)
 app.add_typer(passwords.accounts)
+
+from . import db  # noqa: E402
+
+app.add_typer(db.app, name="db")

@@ -17,7 +17,7 @@ from ..protocol.errors import ProtocolError
 from ..settings import Settings
 from ..store import Store, StoreUnavailableError, make_store
 from .pipeline import Clock, Pipeline
-from .ratelimit import LocalRateLimiter, RateLimiter
+from .ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from .requestid import RequestIds
 
 Scope = MutableMapping[str, Any]
@@ -99,7 +99,13 @@ class Gateway:
             await self._lifespan(receive, send)
 
     async def startup(self) -> None:
-        await self.store.open()
+        try:
+            await self.store.open()
+        except StoreUnavailableError as exc:
+            if not self.store.reconnects:
+                raise
+            # Serve anyway: calls answer isp.service-unavailable until the database is back.
+            log.warning("the database is unavailable at startup, serving until it is back: %s", exc)
 
     async def shutdown(self) -> None:
         await self.limiter.close()
@@ -198,9 +204,12 @@ class Gateway:
 def create_app(settings: Settings | None = None, **options: Any) -> Gateway:
     """A gateway over the store that `settings.db` names (the environment's settings by default).
 
-    The OAuth pages are mounted at /oauth, over the same store and clock.
+    The OAuth pages are mounted at /oauth, over the same store and clock. With `settings.redis`
+    the call-rate limits are shared through Redis; without it each process limits on its own.
     """
     settings = settings or Settings.from_env()
     store = make_store(settings.db, deadline=settings.store_deadline, pool_size=settings.pool_size)
+    if settings.redis and "limiter" not in options:
+        options["limiter"] = RedisRateLimiter(settings.redis)
     mounts = {"/oauth": AuthorizeApp(store, clock=options.get("clock", time.time)), **options.pop("mounts", {})}
     return Gateway(settings, store, mounts=mounts, **options)

@@ -117,10 +117,12 @@ class Store(ABC):
     """One database. Every method may raise `StoreUnavailableError`."""
 
     url: str
+    # True when a store that could not connect at `open` connects by itself on a later call.
+    reconnects: bool = False
 
     @abstractmethod
-    async def open(self) -> None:
-        """Connect and apply pending migrations."""
+    async def open(self, *, migrate: bool = True) -> None:
+        """Connect and apply pending migrations (only connect with `migrate=False`)."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -129,7 +131,8 @@ class Store(ABC):
     async def ping(self) -> None: ...
 
     @abstractmethod
-    async def schema_version(self) -> int: ...
+    async def schema_version(self) -> int:
+        """The latest migration applied, 0 for a database never migrated."""
 
     # Hot path.
     @abstractmethod

@@ -111,14 +111,14 @@ class SQLiteStore(Store):
                 raise
             db.execute("COMMIT")
 
-    async def open(self) -> None:
-        if self._db is not None:
-            return
-        try:
-            self._db = self._connect()
-        except sqlite3.Error as exc:
-            raise StoreUnavailableError(f"cannot open {self.path}: {exc}") from exc
-        self._migrate()
+    async def open(self, *, migrate: bool = True) -> None:
+        if self._db is None:
+            try:
+                self._db = self._connect()
+            except sqlite3.Error as exc:
+                raise StoreUnavailableError(f"cannot open {self.path}: {exc}") from exc
+        if migrate:
+            self._migrate()
 
     def _migrate(self) -> None:
         with self._transaction() as db:
@@ -148,7 +148,9 @@ class SQLiteStore(Store):
 
     async def schema_version(self) -> int:
         with self._guard() as db:
-            return int(db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0])
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").fetchone() is None:
+                return 0
+            return int(db.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0])
 
     # Hot path.
 
