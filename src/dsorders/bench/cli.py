@@ -38,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
         "--duration", type=float, default=10, help=f"seconds of measured load per round (max {MAX_DURATION})"
     )
     p.add_argument("--warmup", type=float, default=2, help="seconds of unmeasured load before each measurement")
-    p.add_argument("--rounds", type=int, default=1, help="alternate baseline/dsorders this many times; report medians")
+    p.add_argument("--rounds", type=int, default=3, help="alternate baseline/dsorders this many times; report medians")
     p.add_argument("--calls", type=int, default=10_000, help="distinct pre-signed calls to rotate over")
     p.add_argument("--memory", action="store_true", help="sample the workers' resident size before, during and after")
     p.add_argument(
@@ -93,7 +93,9 @@ def table(f: dict[str, Any]) -> str:
     for name in ("baseline", "dsorders"):
         rows.append(f"{name:10}{f[name + '_rps']:>12,.0f}{f[name + '_p50_ms']:>9.2f}{f[name + '_p99_ms']:>9.2f}"
                     f"{f[name + '_requests']:>11,}{f[name + '_errors']:>8,}")  # fmt: skip
-    rows.append(f"ratio dsorders/baseline: {f['ratio']:.3f} requests/s, {f['p99_ratio']:.2f} p99")
+    rows.append(f"ratio dsorders/baseline: {f['ratio']:.3f} requests/s, {f['p99_ratio']:.2f} p99 (medians)")
+    rows.append(f"ratio in each round: {', '.join(f'{r:.3f}' for r in f['round_ratios'])}; "
+                f"load average after: {' '.join(str(x) for x in f['load_average'])}")  # fmt: skip
     for name in ("baseline", "dsorders"):
         if f[name + "_errors"]:
             rows.append(f"{name} errors: {f[name + '_socket_errors']} socket, {f[name + '_non_2xx']} non-2xx, "

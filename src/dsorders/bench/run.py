@@ -240,6 +240,10 @@ def _figures(options: Options, targets: list[Target]) -> dict[str, Any]:
         "rounds": options.rounds,
         "wrk_threads": options.threads,
         "calls": options.calls,
+        "round_ratios": [
+            round(o.rps / b.rps, 3) if b.rps else None for b, o in zip(base.results, ours.results, strict=True)
+        ],
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "dsorders_src": str(SRC / "dsorders"),
     }
     for target in targets:

@@ -36,7 +36,7 @@ def granian_command(target: str, port: int, workers: int, extra: Sequence[str] =
     """The one command line both servers share, but for the app they serve and the port."""
     return [
         sys.executable, "-m", "granian", "--interface", "asgi", "--host", HOST, "--port", str(port),
-        "--workers", str(workers), "--log-level", "warning", *extra, target,
+        "--workers", str(workers), "--no-ws", "--log-level", "warning", *extra, target,
     ]  # fmt: skip
 
 
