@@ -93,7 +93,9 @@ def table(f: dict[str, Any]) -> str:
     for name in ("baseline", "dsorders"):
         rows.append(f"{name:10}{f[name + '_rps']:>12,.0f}{f[name + '_p50_ms']:>9.2f}{f[name + '_p99_ms']:>9.2f}"
                     f"{f[name + '_requests']:>11,}{f[name + '_errors']:>8,}")  # fmt: skip
-    rows.append(f"ratio dsorders/baseline: {f['ratio']:.3f} requests/s, {f['p99_ratio']:.2f} p99 (medians)")
+    rows.append(
+        f"ratio dsorders/baseline: {f['ratio']:.3f} requests/s, {f['p99_ratio']:.2f} p99 (median of the rounds' ratios)"
+    )
     rows.append(f"ratio in each round: {', '.join(f'{r:.3f}' for r in f['round_ratios'])}; "
                 f"load average after: {' '.join(str(x) for x in f['load_average'])}")  # fmt: skip
     for name in ("baseline", "dsorders"):
