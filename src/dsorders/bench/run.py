@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -80,6 +81,8 @@ def run(options: Options, workdir: Path) -> dict[str, Any]:
 def _prepare_store(options: Options, stack: ExitStack) -> str:
     if options.backend == "sqlite":
         return str(asyncio.run(seed.seeded_sqlite(options.orders, options.log, fresh=options.fresh)))
+    if importlib.util.find_spec("dsorders.store.postgresql") is None:
+        raise RuntimeError("this checkout has no PostgreSQL store (dsorders.store.postgresql); use --backend sqlite")
     url = _database_url(options.pg_url, PG_DATABASE)
     asyncio.run(_recreate_database(options.pg_url, PG_DATABASE))
     stack.callback(lambda: asyncio.run(_drop_database(options.pg_url, PG_DATABASE)))
