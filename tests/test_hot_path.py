@@ -1,0 +1,162 @@
+"""The cost of one order.get, counted rather than timed, so a noisy machine cannot make it flake.
+
+The store is the real SQLite store, subclassed only to count what the gateway asks of it
+and which SQL it runs; the app is driven as a bare ASGI callable, so the allocations
+measured are the gateway's own and not an HTTP client's.
+"""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from dsorders.gateway import Gateway
+from dsorders.protocol import signing
+from dsorders.settings import Settings
+from dsorders.store import Store
+from dsorders.store.sqlite import SQLiteStore
+
+from .conftest import ACCESS_TOKEN, APP_KEY, APP_SECRET, OTHER_ORDER_ID, SEED_ORDER_ID, Clock, build_world
+
+pytestmark = pytest.mark.anyio
+
+ORDER_GET = "aliexpress.trade.ds.order.get"
+# Measured (CPython 3.11): 3.5 KB retained over 1000 calls, 6.3 KB peak in one call. The bounds leave
+# wide headroom, yet a leak of 32 bytes a call fails the first.
+MAX_RETAINED_PER_1000_CALLS = 32 * 1024
+MAX_PEAK_PER_CALL = 32 * 1024
+
+
+class CountingStore(SQLiteStore):
+    """The SQLite store, counting each store method called and each SQL statement run."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.calls: Counter[str] = Counter()
+        self.statements: list[str] = []
+
+    async def open(self, *, migrate: bool = True) -> None:
+        await super().open(migrate=migrate)
+        self.db.set_trace_callback(self.statements.append)
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.statements.clear()
+
+
+def _counted(name: str) -> Callable[..., Awaitable[Any]]:
+    async def method(self: CountingStore, *args: Any, **kwargs: Any) -> Any:
+        self.calls[name] += 1
+        return await getattr(SQLiteStore, name)(self, *args, **kwargs)
+
+    return method
+
+
+for _name in sorted((Store.__abstractmethods__ | {"get_token_and_order"}) - {"open", "close", "iter_orders"}):
+    setattr(CountingStore, _name, _counted(_name))
+
+
+@pytest.fixture
+async def counting(tmp_path: Path) -> Any:
+    store = CountingStore(str(tmp_path / "hot.db"))
+    await store.open()
+    await build_world(store)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def app(counting: CountingStore, clock: Clock) -> Gateway:
+    return Gateway(Settings(db=counting.path), counting, clock=clock)
+
+
+def _query(clock: Clock, order_id: int, *, simplify: bool = True) -> bytes:
+    params = {
+        "app_key": APP_KEY,
+        "method": ORDER_GET,
+        "sign_method": "sha256",
+        "timestamp": str(int(clock.now * 1000)),
+        "session": ACCESS_TOKEN,
+        "simplify": "true" if simplify else "false",
+        "single_order_query": json.dumps({"order_id": str(order_id)}),
+    }
+    params["sign"] = signing.sign(params, APP_SECRET, "sha256", ORDER_GET)
+    return urlencode(params).encode()
+
+
+async def _call(app: Gateway, query: bytes) -> bytes:
+    """One GET /sync through the bare ASGI app; the body of its answer."""
+    sent: list[dict[str, Any]] = []
+    scope = {"type": "http", "method": "GET", "path": "/sync", "query_string": query, "headers": [],
+             "client": ("127.0.0.1", 40000)}  # fmt: skip
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 200
+    return bytes(sent[1]["body"])
+
+
+@pytest.mark.parametrize("simplify", [True, False], ids=["streamlined", "wrapped"])
+async def test_order_get_with_a_warm_app_cache_reads_token_and_order_in_one_statement(
+    app: Gateway, counting: CountingStore, clock: Clock, simplify: bool
+) -> None:
+    query = _query(clock, SEED_ORDER_ID, simplify=simplify)
+    await _call(app, query)  # fills the app cache
+    counting.reset()
+    body = await _call(app, query)
+    assert b'"result":{' in body and b"error_response" not in body
+    assert counting.calls == Counter({"get_token_and_order": 1})
+    assert len(counting.statements) == 1
+
+
+async def test_the_app_is_read_once_for_many_calls(app: Gateway, counting: CountingStore, clock: Clock) -> None:
+    counting.reset()
+    for _ in range(50):
+        await _call(app, _query(clock, SEED_ORDER_ID))
+    assert counting.calls["get_app"] == 1
+    assert counting.calls["get_token_and_order"] == 50
+    assert sum(counting.calls.values()) == 51
+
+
+async def test_a_refused_order_costs_no_more_reads_than_a_served_one(
+    app: Gateway, counting: CountingStore, clock: Clock
+) -> None:
+    await _call(app, _query(clock, SEED_ORDER_ID))
+    counting.reset()
+    body = await _call(app, _query(clock, OTHER_ORDER_ID))
+    assert b"isv.invalid-authorization" in body
+    assert counting.calls == Counter({"get_token_and_order": 1})
+
+
+async def test_order_get_retains_no_memory_per_call(gateway: Gateway, clock: Clock) -> None:
+    app = gateway  # over the plain SQLite store: the counting one keeps what it counts
+    query = _query(clock, SEED_ORDER_ID)
+    for _ in range(200):  # caches, interned strings and the allocator settle first
+        await _call(app, query)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        for _ in range(1000):
+            await _call(app, query)
+        after = tracemalloc.take_snapshot()
+        tracemalloc.reset_peak()
+        current, _ = tracemalloc.get_traced_memory()
+        await _call(app, query)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    retained = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert retained < MAX_RETAINED_PER_1000_CALLS, after.compare_to(before, "lineno")[:10]
+    assert peak - current < MAX_PEAK_PER_CALL
