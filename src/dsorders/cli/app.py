@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
+from . import accounts, apps, orders, tokens
 
 app = typer.Typer(
     name="dsorders",
@@ -26,3 +27,9 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """The AliExpress dropshipping order API: run the service, manage apps, accounts, tokens and orders."""
+
+
+app.add_typer(orders.app, name="orders")
+app.add_typer(apps.app, name="apps")
+app.add_typer(accounts.app, name="accounts")
+app.add_typer(tokens.app, name="tokens")

@@ -69,9 +69,7 @@ class Money(msgspec.Struct, forbid_unknown_fields=True):
         digits = minor_units(self.currency_code)
         _, dot, fraction = self.amount.partition(".")
         if len(fraction) != digits or (dot and not digits):
-            raise ValueError(
-                f"amount {self.amount!r} must have {digits} decimal places for {self.currency_code}"
-            )
+            raise ValueError(f"amount {self.amount!r} must have {digits} decimal places for {self.currency_code}")
 
 
 class LogisticsInfo(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -138,9 +136,16 @@ class InvalidRecordError(ValueError):
         self.path = path
 
 
+_UNKNOWN_FIELD: Final = "Object contains unknown field `"
+
+
 def _split_path(message: str) -> tuple[str, str]:
     head, sep, path = message.rpartition(" - at `")
-    return (head, path.rstrip("`")) if sep else (message, "$")
+    head, path = (head, path.rstrip("`")) if sep else (message, "$")
+    if head.startswith(_UNKNOWN_FIELD):
+        # Name the unknown field itself, not the object that holds it.
+        return "unknown field", f"{path}.{head.removeprefix(_UNKNOWN_FIELD).rstrip('`')}"
+    return head, path
 
 
 def _check_id(value: str | int, path: str) -> int:
