@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import accounts, apps, orders, sign, tokens
+from . import accounts, apps, demo, orders, serve, sign, tokens
 
 app = typer.Typer(
     name="dsorders",
@@ -33,4 +33,6 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(apps.app, name="apps")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(tokens.app, name="tokens")
-app.command("sign")(sign.sign)
+app.command("sign", help=sign.HELP)(sign.sign)
+app.command("serve", help=serve.HELP)(serve.serve)
+app.command("demo", help=demo.HELP)(demo.demo)

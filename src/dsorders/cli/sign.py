@@ -13,6 +13,11 @@ from ..protocol import params as wire
 from ..protocol import signing
 from .common import console, err_console, fail, print_json
 
+HELP = (
+    "Print the string to sign and its signature with sha256, md5 and hmac; check a given `sign`.\n\n"
+    "The tool for IncompleteSignature: paste the failing request's URL (or its parameters) with the app's"
+    " secret and see what the service expected. Exits 1 when a given `sign` matches no method."
+)
 ParamsArgument = Annotated[
     list[str] | None,
     typer.Argument(
@@ -110,10 +115,7 @@ def sign(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """Print the string to sign and its signature with sha256, md5 and hmac; check a given `sign`.
-
-    The tool for IncompleteSignature: paste the failing request's URL (or its parameters) with the app's secret, and see what the service expected. Exits 1 when a given `sign` matches no method.
-    """
+    """Print the string to sign and its signature with sha256, md5 and hmac; check a given `sign`."""
     if not secret:
         fail("give the app secret with --secret (`dsorders apps show APP_KEY` prints it).")
     arguments = list(parameters or []) + (_from_file(params_file) if params_file is not None else [])
