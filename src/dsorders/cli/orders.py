@@ -6,6 +6,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -73,10 +74,11 @@ def _zone(name: str | None) -> ZoneInfo | None:
         fail(f"unknown time zone {name!r} for --zone; use an IANA name such as America/Los_Angeles.")
 
 
-def _source(file: str) -> tuple[Callable[[], Iterator[bytes]], int]:
+def _source(file: str, stack: ExitStack) -> tuple[Callable[[], Iterator[bytes]], int]:
     """A way to read the lines from the start, as often as needed, and how many there are."""
     if file == "-":
-        spool: IO[bytes] = tempfile.TemporaryFile()
+        # Standard input is read once: validation and import each need a pass.
+        spool: IO[bytes] = stack.enter_context(tempfile.TemporaryFile())
         for chunk in iter(lambda: sys.stdin.buffer.read(1 << 20), b""):
             spool.write(chunk)
 
@@ -147,9 +149,10 @@ def import_(
     if rejects is not None and not skip_invalid:
         fail("--rejects goes with --skip-invalid: without it a file with any bad line imports nothing.")
     tz = _zone(zone)
-    open_lines, total = _source(file)
     try:
-        report = _run_import(db, open_lines, total, tz, skip_invalid, batch_size)
+        with ExitStack() as stack:
+            open_lines, total = _source(file, stack)
+            report = _run_import(db, open_lines, total, tz, skip_invalid, batch_size)
     except ImportError_ as exc:
         err_console.print(f"[bold red]error:[/] nothing imported: {len(exc.rejected)} bad line(s) in {file}:")
         _show_rejections(exc.rejected)
