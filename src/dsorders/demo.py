@@ -14,7 +14,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from importlib import resources
 from typing import Any, Final
@@ -183,7 +183,8 @@ def make_order(rng: random.Random, order_id: int, user_id: int, status: str, cre
         # A buyer paying in another currency: converted at a rate, rounded to that currency's units.
         record["user_order_amount"] = _money(total * 92 // 100, user_currency)
     if status not in _UNPAID:
-        paid = created + timedelta(minutes=rng.randint(1, 90))
+        # Added in UTC: wall-clock arithmetic could land in a daylight-saving gap.
+        paid = (created.astimezone(UTC) + timedelta(minutes=rng.randint(1, 90))).astimezone(created.tzinfo)
         record["order_paidtime_string"] = order_result.format_zoned(paid, created.tzinfo)  # type: ignore[arg-type]
     record["order_amount"] = _money(total, currency)
     record["child_order_list"] = children
@@ -196,10 +197,10 @@ def orders(user_ids: tuple[int, ...], *, count: int = 600, seed: int = 1, zone: 
     """`count` order records owned in turn by `user_ids`, every status covered, the same for the same seed."""
     rng = random.Random(seed)
     tz = ZoneInfo(zone)
-    start = datetime(2024, 1, 1, tzinfo=tz)
+    start = datetime(2024, 1, 1, 8, tzinfo=UTC)
     for index in range(count):
         status = ORDER_STATUSES[index % len(ORDER_STATUSES)]
-        created = start + timedelta(seconds=rng.randint(0, 700 * 86400))
+        created = (start + timedelta(seconds=rng.randint(0, 700 * 86400))).astimezone(tz)
         order_id = first_id + index * 7919
         yield make_order(rng, order_id, user_ids[index % len(user_ids)], status, created)
 

@@ -138,7 +138,8 @@ async def export_lines(
 async def get_record(store: Store, order_id: int) -> dict[str, object]:
     """One order as an export record, decoded."""
     order = await store.get_order(order_id, "streamlined")
-    return json.loads(order_result.encode_record(order.order_id, order.user_id, order.doc))
+    record: dict[str, object] = json.loads(order_result.encode_record(order.order_id, order.user_id, order.doc))
+    return record
 
 
 __all__ = ["ImportError_", "ImportReport", "NotFoundError", "Rejected", "export_lines", "import_lines", "to_row"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -84,7 +85,7 @@ def report(params: dict[str, str], secret: str, api_name: str) -> dict[str, Any]
     return result
 
 
-def _hints(params: dict[str, str], secret: str, api_name: str, given: str, matches: list[str]) -> list[str]:
+def _hints(params: dict[str, str], secret: str, api_name: str, given: str, matches: Sequence[str]) -> list[str]:
     declared = params.get("sign_method", signing.DEFAULT_SIGN_METHOD)
     if matches:
         if declared not in matches:
