@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -201,7 +202,14 @@ def export(
                 target.flush()
         return count
 
-    count = run_with_store(db, action)
+    try:
+        count = run_with_store(db, action)
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): not an error. Python's final flush of stdout must not fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except OSError as exc:
+        fail(f"cannot write the export to {str(output or 'standard output')!r}: {exc.strerror}.")
     if output is not None:
         err_console.print(f"Exported {count} orders to {output}.", highlight=False)
 
