@@ -119,10 +119,20 @@ async def import_lines(
     return report
 
 
-async def export_lines(store: Store, *, user_id: int | None = None) -> AsyncIterator[bytes]:
-    """Export lines, by order id: each the stored result with its order id and owner."""
+async def export_lines(
+    store: Store, *, user_id: int | None = None, zone: ZoneInfo | None = None
+) -> AsyncIterator[bytes]:
+    """Export lines, by order id: each the stored result with its order id and owner.
+
+    With `zone`, orders stored under another display zone are shown in that one, so that the
+    whole file can be imported again with `zone`.
+    """
     async for order in store.iter_orders(user_id=user_id):
-        yield order_result.encode_record(order.order_id, order.user_id, order.doc)
+        doc = order.doc
+        if zone is not None and order.zone != zone.key:
+            moved = order_result.rezone(order_result.decode_result(doc), ZoneInfo(order.zone), zone)
+            doc = order_result.encode_streamlined(moved)
+        yield order_result.encode_record(order.order_id, order.user_id, doc)
 
 
 async def get_record(store: Store, order_id: int) -> dict[str, object]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from ..store import make_store
 from . import calls, load, seed
 from .servers import Server, free_port, granian_command
 
@@ -92,7 +93,7 @@ def _prepare_store(options: Options, stack: ExitStack) -> str:
 
 
 async def _seed_url(url: str, options: Options) -> None:
-    store = seed.make_store(url)
+    store = make_store(url)
     await store.open()
     try:
         await seed.seed(store, options.orders, options.log)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import passwords
+from . import accounts, apps, call, db, demo, orders, passwords, serve, sign, tokens
 
 app = typer.Typer(
     name="dsorders",
@@ -29,11 +29,15 @@ def _root(
     """The AliExpress dropshipping order API: run the service, manage apps, accounts, tokens and orders."""
 
 
-from .call import call  # noqa: E402
-
-app.command("call", help="Make one signed API call and print the reply (credentials from options or DSORDERS_*).")(call)
-app.add_typer(passwords.accounts)
-
-from . import db  # noqa: E402
-
+passwords.register(accounts.app)
+app.add_typer(orders.app, name="orders")
+app.add_typer(apps.app, name="apps")
+app.add_typer(accounts.app, name="accounts")
+app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
+app.command("sign", help=sign.HELP)(sign.sign)
+app.command("call", help="Make one signed API call and print the reply (credentials from options or DSORDERS_*).")(
+    call.call
+)
+app.command("serve", help=serve.HELP)(serve.serve)
+app.command("demo", help=demo.HELP)(demo.demo)

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import msgspec
@@ -15,12 +16,12 @@ from rich.console import Console
 from rich.table import Table
 
 from ..settings import Settings, SettingsError
-from ..store import Store, StoreError, make_store
+from ..store import Account, App, NotFoundError, Store, StoreError, make_store
 
 T = TypeVar("T")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -51,31 +52,82 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def sqlite_path(db: str) -> str | None:
+    """The file of a SQLite database URL, None for PostgreSQL."""
+    if db.startswith(("postgresql://", "postgres://")):
+        return None
+    return db.removeprefix("sqlite:///")
+
+
+def check_database(settings: Settings, *, create: bool) -> None:
+    """Refuse, with a hint, a SQLite file that does not exist (unless creating) or cannot be created."""
+    path = sqlite_path(settings.db)
+    if path is None or path == ":memory:":
+        return
+    target = Path(path)
+    if not create and not target.exists():
+        fail(
+            f"there is no database at {path!r}. Check --db (or DSORDERS_DB), or create one with"
+            " `dsorders accounts create` or `dsorders demo`."
+        )
+    if not target.parent.is_dir():
+        fail(f"cannot create the database {path!r}: the directory {str(target.parent)!r} does not exist.")
+
+
 @asynccontextmanager
-async def opened(settings: Settings) -> Any:
-    store = make_store(settings.db, deadline=settings.store_deadline, pool_size=settings.pool_size)
+async def opened(settings: Settings, *, create: bool = True) -> Any:
+    check_database(settings, create=create)
+    try:
+        store = make_store(settings.db, deadline=settings.store_deadline, pool_size=settings.pool_size)
+    except ImportError:
+        fail(f"this installation cannot open {settings.db!r}: its database backend is not installed.")
     try:
         await store.open()
     except StoreError as exc:
-        fail(f"cannot open the database {settings.db!r}: {exc}")
+        fail(f"cannot open the database {settings.db!r}: {exc}. Check --db (or DSORDERS_DB) and that it is reachable.")
     try:
         yield store
     finally:
         await store.close()
 
 
-def run_with_store(db: str | None, action: Callable[[Store], Awaitable[T]]) -> T:
-    """Open the database, run `action` on it, close it; store errors become clear messages."""
+def run_with_store(db: str | None, action: Callable[[Store], Awaitable[T]], *, create: bool = False) -> T:
+    """Open the database, run `action` on it, close it; store errors become clear messages.
+
+    Only commands that add something (`create=True`) may create a SQLite file that is not there.
+    """
     settings = settings_for(db)
 
     async def main() -> T:
-        async with opened(settings) as store:
+        async with opened(settings, create=create) as store:
             return await action(store)
 
     try:
         return asyncio.run(main())
+    except NotFoundError as exc:
+        fail(f"{exc}.")
     except StoreError as exc:
-        fail(str(exc))
+        fail(f"the database failed: {exc}. Check that it is reachable and try again.")
+
+
+async def find_account(store: Store, ref: str) -> Account:
+    """An account by user id or login."""
+    if ref.isdigit():
+        try:
+            return await store.get_account(int(ref))
+        except NotFoundError:
+            pass
+    try:
+        return await store.find_account(ref)
+    except NotFoundError:
+        fail(f"no account {ref!r} (give a user id or a login; `dsorders accounts list` shows them).")
+
+
+async def find_app(store: Store, app_key: str) -> App:
+    try:
+        return await store.get_app(app_key)
+    except NotFoundError:
+        fail(f"no app with key {app_key!r} (`dsorders apps list` shows them).")
 
 
 def to_plain(value: Any) -> Any:

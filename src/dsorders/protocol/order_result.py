@@ -135,9 +135,16 @@ class InvalidRecordError(ValueError):
         self.path = path
 
 
+_UNKNOWN_FIELD: Final = "Object contains unknown field `"
+
+
 def _split_path(message: str) -> tuple[str, str]:
     head, sep, path = message.rpartition(" - at `")
-    return (head, path.rstrip("`")) if sep else (message, "$")
+    head, path = (head, path.rstrip("`")) if sep else (message, "$")
+    if head.startswith(_UNKNOWN_FIELD):
+        # Name the unknown field itself, not the object that holds it.
+        return "unknown field", f"{path}.{head.removeprefix(_UNKNOWN_FIELD).rstrip('`')}"
+    return head, path
 
 
 def _check_id(value: str | int, path: str) -> int:
