@@ -29,7 +29,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     cache = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DSORDERS_BENCH_CACHE", str(cache))
-        yield anyio.run(seed.seeded_sqlite, ORDERS, lambda message: None)
+        yield anyio.run(seed.seeded_sqlite, ORDERS, lambda message: None, seed.template_row())
 
 
 @pytest.mark.anyio
@@ -53,7 +53,7 @@ async def test_seeded_database_holds_every_order_with_its_owner(seeded: Path) ->
 def test_seeded_database_is_reused_from_the_cache(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSORDERS_BENCH_CACHE", str(seeded.parent))
     messages: list[str] = []
-    assert anyio.run(seed.seeded_sqlite, ORDERS, messages.append) == seeded
+    assert anyio.run(seed.seeded_sqlite, ORDERS, messages.append, seed.template_row()) == seeded
     assert messages == [f"reusing seeded database {seeded}"]
 
 
@@ -155,3 +155,13 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_the_baseline_document_is_the_baselines_own_order(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline_app.py"
+    baseline.write_text('import os\nSEED_RESULT = {"gmt_create": "2018-08-28 05:39:01", "order_status": "FINISH"}\n')
+    row = seed.template_row("baseline", baseline)
+    assert row.doc == b'{"gmt_create":"2018-08-28 05:39:01","order_status":"FINISH"}'
+    baseline.write_text("SEED = 1\n")
+    with pytest.raises(ValueError, match="no SEED_RESULT"):
+        seed.template_row("baseline", baseline)

@@ -27,6 +27,13 @@ def parser() -> argparse.ArgumentParser:
         "print requests/s, p50/p99 latency, errors and the ratio dsorders/baseline.",
     )
     p.add_argument("--shape", choices=["streamlined", "wrapped"], default="streamlined")
+    p.add_argument(
+        "--document",
+        choices=["baseline", "seed"],
+        default="baseline",
+        help="the order every call reads: the baseline's own SEED_RESULT, so both servers send the same"
+        " order (default), or the seed page's fuller example (about twice the bytes)",
+    )
     p.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test",
                    help=f"a PostgreSQL server to create (and drop) the database {'dsorders_bench'} on")  # fmt: skip
@@ -80,7 +87,7 @@ def options_from(args: argparse.Namespace) -> Options:
         shape=args.shape, backend=args.backend, orders=args.orders, workers=args.workers,
         connections=args.connections, duration=args.duration, warmup=args.warmup, rounds=args.rounds,
         threads=args.threads, calls=args.calls, baseline=args.baseline.resolve(), pg_url=args.pg_url, wrk=wrk,
-        memory=args.memory, fresh=args.fresh, granian_args=tuple(args.granian_arg),
+        memory=args.memory, fresh=args.fresh, document=args.document, granian_args=tuple(args.granian_arg),
     )  # fmt: skip
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from ..store import make_store
+from ..store import OrderRow, make_store
 from . import calls, load, seed
 from .servers import Server, free_port, granian_command
 
@@ -43,6 +43,7 @@ class Options:
     wrk: str
     memory: bool
     fresh: bool
+    document: seed.Document = "baseline"
     granian_args: tuple[str, ...] = ()
     log: Callable[[str], None] = field(default=lambda message: print(message, file=sys.stderr, flush=True))
 
@@ -81,7 +82,9 @@ def run(options: Options, workdir: Path) -> dict[str, Any]:
 
 def _prepare_store(options: Options, stack: ExitStack) -> str:
     if options.backend == "sqlite":
-        return str(asyncio.run(seed.seeded_sqlite(options.orders, options.log, fresh=options.fresh)))
+        return str(
+            asyncio.run(seed.seeded_sqlite(options.orders, options.log, _template(options), fresh=options.fresh))
+        )
     if importlib.util.find_spec("dsorders.store.postgresql") is None:
         raise RuntimeError("this checkout has no PostgreSQL store (dsorders.store.postgresql); use --backend sqlite")
     url = _database_url(options.pg_url, PG_DATABASE)
@@ -96,7 +99,7 @@ async def _seed_url(url: str, options: Options) -> None:
     store = make_store(url)
     await store.open()
     try:
-        await seed.seed(store, options.orders, options.log)
+        await seed.seed(store, options.orders, options.log, _template(options))
     finally:
         await store.close()
 
@@ -124,6 +127,10 @@ async def _drop_database(admin_url: str, database: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+def _template(options: Options) -> OrderRow:
+    return seed.template_row(options.document, options.baseline)
 
 
 def _prepare_baseline(options: Options) -> Path:

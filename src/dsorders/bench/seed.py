@@ -1,12 +1,15 @@
 """The benchmark's data: N orders spread over a few accounts, then an app and a live token.
 
-Every order is one template order (the seed document, in the display zone) under its own
-id and owner, so seeding costs one encoding, not N. A seeded SQLite file is kept in the
+Every order is one template order under its own id and owner, so seeding costs one
+encoding, not N. The template is, by default, the very document the baseline serves (its
+`SEED_RESULT`), so both servers send the same order; `--document seed` uses the seed
+page's fuller example instead. A seeded SQLite file is kept in the
 cache directory, keyed by N, the schema version and the template's encoding, and reused.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import sqlite3
@@ -16,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -54,15 +57,32 @@ def cache_dir() -> Path:
     return path
 
 
-def template_row() -> OrderRow:
-    """The seed order, encoded once in both shapes."""
-    seed = resources.files("dsorders.data").joinpath("seed_order.json").read_bytes()
-    result = msgspec.json.decode(seed, type=OrderResult)
+Document = Literal["baseline", "seed"]
+
+
+def baseline_document(baseline: Path) -> dict[str, Any]:
+    """The baseline's `SEED_RESULT`, read from its source (importing it would seed a database)."""
+    tree = ast.parse(baseline.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SEED_RESULT" for t in node.targets):
+            value: dict[str, Any] = ast.literal_eval(node.value)
+            return value
+    raise ValueError(f"{baseline} has no SEED_RESULT to serve as the benchmark's order")
+
+
+def template_row(document: Document = "seed", baseline: Path | None = None) -> OrderRow:
+    """The template order, encoded once in both shapes."""
+    if document == "baseline":
+        if baseline is None:
+            raise ValueError("the baseline's document needs the baseline's path")
+        result = msgspec.convert(baseline_document(baseline), OrderResult)
+    else:
+        seed = resources.files("dsorders.data").joinpath("seed_order.json").read_bytes()
+        result = msgspec.json.decode(seed, type=OrderResult)
     return to_row(FIRST_ORDER_ID, FIRST_USER_ID, result, ZoneInfo(ZONE))
 
 
-def cached_sqlite_path(orders: int) -> Path:
-    row = template_row()
+def cached_sqlite_path(orders: int, row: OrderRow) -> Path:
     digest = hashlib.sha256(row.doc + b"\0" + row.wrapped).hexdigest()[:10]
     return cache_dir() / f"dsorders-{orders}-v{LATEST}-{digest}.db"
 
@@ -84,13 +104,12 @@ def _batches(orders: int, template: OrderRow) -> Iterator[list[OrderRow]]:
         yield [msgspec.structs.replace(template, order_id=i, user_id=owner_of(i)) for i in ids]
 
 
-async def seed(store: Store, orders: int, progress: Progress) -> None:
+async def seed(store: Store, orders: int, progress: Progress, template: OrderRow) -> None:
     """Accounts and `orders` orders, through the store's own bulk upsert."""
     now = int(time.time() * 1000)
     for k in range(OWNERS):
         await store.create_account(login=f"bench-{k}", nick=f"bench {k}", locale="en_US", dropshipper=True,
                                    now=now, user_id=FIRST_USER_ID + k)  # fmt: skip
-    template = template_row()
     started = time.monotonic()
     done = 0
     for batch in _batches(orders, template):
@@ -100,9 +119,9 @@ async def seed(store: Store, orders: int, progress: Progress) -> None:
             progress(f"seeded {done:,} of {orders:,} orders ({rate:,.0f}/s)")
 
 
-async def seeded_sqlite(orders: int, progress: Progress, *, fresh: bool = False) -> Path:
+async def seeded_sqlite(orders: int, progress: Progress, template: OrderRow, *, fresh: bool = False) -> Path:
     """The cached SQLite file holding `orders` orders, seeded now if missing (or if `fresh`)."""
-    path = cached_sqlite_path(orders)
+    path = cached_sqlite_path(orders, template)
     if path.exists() and not fresh:
         progress(f"reusing seeded database {path}")
         return path
@@ -113,10 +132,10 @@ async def seeded_sqlite(orders: int, progress: Progress, *, fresh: bool = False)
     store = make_store(str(partial))
     await store.open()  # the schema, by the store's own migrations
     try:
-        await seed(store, 0, progress)
+        await seed(store, 0, progress, template)
     finally:
         await store.close()
-    _bulk_insert_sqlite(partial, orders, progress)
+    _bulk_insert_sqlite(partial, orders, progress, template)
     partial.replace(path)
     return path
 
@@ -128,12 +147,11 @@ SELECT ? + i, ? + i % ?, ?, ?, ?, ?, ?, ? FROM ids
 """
 
 
-def _bulk_insert_sqlite(path: Path, orders: int, progress: Progress) -> None:
+def _bulk_insert_sqlite(path: Path, orders: int, progress: Progress, row: OrderRow) -> None:
     """The orders generated inside SQLite, unjournalled: about twice the speed of row-by-row upserts.
 
     The file is only renamed into the cache once this finishes, so a crash leaves nothing half-seeded.
     """
-    row = template_row()
     now = int(time.time() * 1000)
     db = sqlite3.connect(path, isolation_level=None)
     try:

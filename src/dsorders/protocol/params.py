@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from urllib.parse import unquote_to_bytes
 
 from .errors import invalid_parameter
@@ -121,12 +121,12 @@ def parse_body(data: bytes, content_type: str) -> list[tuple[str, str]]:
     return []
 
 
-def merge(*sources: Iterable[tuple[str, str]]) -> dict[str, str]:
+def merge(*sources: Sequence[tuple[str, str]]) -> dict[str, str]:
     """One mapping from all sources; a name repeated with another value is an error."""
-    params: dict[str, str] = {}
-    for pairs in sources:
+    pairs = sources[0] if len(sources) == 1 else [pair for source in sources for pair in source]
+    params = dict(pairs)
+    if len(params) != len(pairs):  # a repeated name: every value must be the first one
         for key, value in pairs:
-            seen = params.setdefault(key, value)
-            if seen != value:
+            if params.setdefault(key, value) != value:
                 raise invalid_parameter(key, "it is given more than once with different values")
     return params
