@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -69,7 +70,7 @@ def check_database(settings: Settings, *, create: bool) -> None:
     if not create and not target.exists():
         fail(
             f"there is no database at {path!r}. Check --db (or DSORDERS_DB), or create one with"
-            " `dsorders accounts create` or `dsorders demo`."
+            f" `dsorders accounts create`, or with demo data: `dsorders demo --no-serve --db {shlex.quote(path)}`."
         )
     if not target.parent.is_dir():
         fail(f"cannot create the database {path!r}: the directory {str(target.parent)!r} does not exist.")

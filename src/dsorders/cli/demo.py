@@ -17,10 +17,19 @@ from ..admin import ORDER_GET
 from ..oauth import DemoSignIn, demo_sign_in
 from ..protocol import signing
 from ..store import Store
-from .common import DbOption, console, err_console, fail, now_ms, print_json, run_with_store, settings_for
+from .common import console, err_console, fail, now_ms, print_json, run_with_store, settings_for
 from .serve import HostOption, PortOption, check_port, run_server
 
 DEMO_DB = "dsorders-demo.db"
+DemoDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="DSORDERS_DB",
+        help=f"Database: a SQLite file path, or postgresql://user@host/dbname. Default: {DEMO_DB}.",
+        show_default=False,
+    ),
+]
 HELP = (
     "Seed a local SQLite file with demo data (or reuse it) and serve it.\n\n"
     "Two dropshipper accounts, one app granted order.get, a live token for the first account, the seed's"
@@ -114,13 +123,22 @@ def _show(seeded: demo_data.Demo, creds: dict[str, Any], curl_url: str, base_url
 def demo(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
-    db: DbOption = None,
+    db: DemoDbOption = None,
     credentials_file: Annotated[
         Path | None,
-        typer.Option("--credentials", dir_okay=False, help="Also write the credentials here as JSON."),
+        typer.Option(
+            "--credentials",
+            dir_okay=False,
+            help="Also write the credentials (app secret, token, demo password) here as JSON, readable only by you.",
+        ),
     ] = None,
     orders: Annotated[int, typer.Option("--orders", min=15, help="How many generated orders.")] = 600,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed and print, but do not serve.")] = False,
+    no_serve: Annotated[
+        bool,
+        typer.Option(
+            "--no-serve", help="Seed and print, but do not serve (the URLs printed still use --host and --port)."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the credentials as JSON instead.")] = False,
 ) -> None:
     """Seed a local SQLite file with demo data (or reuse it) and serve it."""
