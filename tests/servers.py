@@ -10,7 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -148,3 +149,44 @@ def order_get_params(app_key: str, secret: str, token: str, order_id: int, now_m
               "single_order_query": f'{{"order_id":"{order_id}"}}'}  # fmt: skip
     params["sign"] = signing.sign(params, secret, "sha256", ORDER_GET)
     return params
+
+
+def wait_for_a_fresh_second() -> None:
+    """Start a burst early in a second, so it most likely falls within one counting window."""
+    fraction = time.time() % 1
+    if fraction > 0.3:
+        time.sleep(1.02 - fraction)
+
+
+@dataclass
+class Burst:
+    """The answers to a burst of calls: (index of the URL called, the answering process, code) each."""
+
+    answers: list[tuple[int, str, str]]
+    windows: int
+
+    def allowed(self) -> list[tuple[int, str, str]]:
+        return [answer for answer in self.answers if answer[2] == "0"]
+
+    def limited(self) -> list[tuple[int, str, str]]:
+        return [answer for answer in self.answers if answer[2] == "ApiCallLimit"]
+
+
+async def burst(urls: Sequence[str], app_key: str, secret: str, token: str, order_id: int, calls: int) -> Burst:
+    """`calls` order.get calls, one after another, over a new connection each, in turn to each of `urls`.
+
+    The answering process is the node part of the request id (its first 8 characters), so calls
+    that one listening port hands to several workers can be told apart.
+    """
+    answers: list[tuple[int, str, str]] = []
+    # No kept-alive connections: a server with several workers gives each new connection to one of them.
+    async with httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        wait_for_a_fresh_second()
+        start = time.time()
+        for n in range(calls):
+            index = n % len(urls)
+            params = order_get_params(app_key, secret, token, order_id, int(time.time() * 1000))
+            answer = (await client.post(urls[index] + "/sync", data=params)).json()
+            answers.append((index, answer["request_id"][:8], answer["code"]))
+        end = time.time()
+    return Burst(answers, int(end) - int(start) + 1)

@@ -87,8 +87,8 @@ class Server:
     base_url: str
 
 
-def start(args: list[str], *, env: dict[str, str] | None = None, port: int) -> Server:
-    """Start `dsorders ARGS` and wait for /healthz; the caller stops it with `stop`."""
+def start(args: list[str], *, env: dict[str, str] | None = None, port: int, health: int = 200) -> Server:
+    """Start `dsorders ARGS` and wait for /healthz to answer `health`; the caller stops it with `stop`."""
     environ = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
     process = subprocess.Popen([sys.executable, "-m", "dsorders", *args], env=environ,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
@@ -99,13 +99,13 @@ def start(args: list[str], *, env: dict[str, str] | None = None, port: int) -> S
             out, err = process.communicate()
             raise AssertionError(f"the server exited {process.returncode}: {out.decode()}{err.decode()}")
         try:
-            if httpx.get(server.base_url + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(server.base_url + "/healthz", timeout=1).status_code == health:
                 return server
         except httpx.TransportError:
             pass
         time.sleep(0.1)
     stop(server)
-    raise AssertionError(f"the server did not answer /healthz within {STARTUP_SECONDS} s")
+    raise AssertionError(f"the server did not answer /healthz with {health} within {STARTUP_SECONDS} s")
 
 
 def stop(server: Server) -> tuple[str, str]:

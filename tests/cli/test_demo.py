@@ -7,11 +7,14 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import anyio
 import pytest
 
 from dsorders import demo
+from dsorders.oauth import authenticate
 from dsorders.protocol import order_result
 from dsorders.store import Store
+from dsorders.store.sqlite import SQLiteStore
 
 from .conftest import Cli, Server, free_port, signed_get, start, stop
 
@@ -75,11 +78,32 @@ async def test_the_seed_order_is_order_10000001_of_the_first_account(store: Stor
     assert foreign.user_id == seeded.accounts[1].user_id
 
 
-def test_demo_twice_on_one_file_gives_the_same_credentials(cli: Cli, tmp_path: Path) -> None:
+def test_demo_twice_on_one_file_gives_the_same_credentials_and_a_new_password(cli: Cli, tmp_path: Path) -> None:
     first = cli.json("demo", "--no-serve", "--db", str(cli.db), "--orders", "20")
     second = cli.json("demo", "--no-serve", "--db", str(cli.db), "--orders", "20")
+    assert first.pop("password") != second.pop("password")
     assert first == second
     assert cli.json("orders", "count") == {"count": 21}
+
+
+def test_demo_prints_a_sign_in_that_leads_to_a_token(cli: Cli) -> None:
+    out = cli("demo", "--no-serve", "--db", str(cli.db), "--orders", "15", "--port", "8123").stdout
+    creds = cli.json("demo", "--no-serve", "--db", str(cli.db), "--orders", "15", "--port", "8123")
+    assert creds["authorize_url"].startswith("http://127.0.0.1:8123/oauth/authorize?response_type=code&client_id=")
+    assert creds["authorize_url"] in out and "sign in as demo-alice with password " in out
+    assert "sets a new password" in out
+    # The password of the earlier run no longer works; the latest one does.
+    old = out.split("with password ", 1)[1].split()[0]
+
+    async def signs_in(password: str) -> bool:
+        store = SQLiteStore(str(cli.db))
+        await store.open()
+        try:
+            return await authenticate(store, creds["login"], password) is not None
+        finally:
+            await store.close()
+
+    assert (anyio.run(signs_in, old), anyio.run(signs_in, creds["password"])) == (False, True)
 
 
 def test_demo_serves_the_seed_order_and_refuses_the_foreign_one(tmp_path: Path, serving: list[Server]) -> None:
@@ -89,8 +113,8 @@ def test_demo_serves_the_seed_order_and_refuses_the_foreign_one(tmp_path: Path, 
     server = start(args, port=port)
     serving.append(server)
     creds = json.loads(creds_file.read_text())
-    assert set(creds) == {"sync_url", "rest_url", "app_key", "app_secret", "access_token", "order_id",
-                          "foreign_order_id"}  # fmt: skip
+    assert list(creds) == ["sync_url", "rest_url", "app_key", "app_secret", "access_token", "order_id",
+                           "foreign_order_id", "authorize_url", "login", "password"]  # fmt: skip
     assert creds["sync_url"] == f"http://127.0.0.1:{port}/sync"
     assert creds["rest_url"] == f"http://127.0.0.1:{port}/rest"
     assert creds["order_id"] == 10000001

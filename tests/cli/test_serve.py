@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import socket
+import time
+import uuid
 from pathlib import Path
 
-from .conftest import Cli, Server, free_port, signed_get, start
+import httpx
+import pytest
+
+from dsorders import admin
+from dsorders.settings import Settings
+
+from ..conftest import OWNER_ID, REDIS, SEED_ORDER_ID, World
+from ..servers import burst, order_get_params
+from .conftest import Cli, Server, free_port, signed_get, start, stop
+
+LIMIT = 5
+CALLS = 30
 
 
 def test_workers_get_the_settings_of_the_command(cli: Cli, serving: list[Server]) -> None:
@@ -38,3 +51,42 @@ def test_a_bad_database_path_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "junk.db").write_text("this is not a database, it is a text file of some length" * 20)
     result = cli("serve", "--port", str(free_port()), "--db", str(tmp_path / "junk.db"), ok=False)
     assert "cannot open the database" in result.stderr
+
+
+@pytest.mark.anyio
+@pytest.mark.redis
+async def test_redis_shares_the_limit_between_the_workers_of_serve(
+    settings: Settings, world: World, serving: list[Server]
+) -> None:
+    now_ms = int(time.time() * 1000)
+    # A fresh app key: the shared Redis keeps counts of earlier runs for a few seconds.
+    app = await admin.create_app(world.store, name="burst", now=now_ms, rate_limit=LIMIT,
+                                 app_key=str(10_000_000 + uuid.uuid4().int % 80_000_000))  # fmt: skip
+    token = await admin.issue_token(world.store, app, OWNER_ID, now=now_ms)
+    port = free_port()
+    args = ["serve", "--port", str(port), "--workers", "2", "--db", settings.db, "--redis", REDIS]
+    serving.append(start(args, port=port))
+    result = await burst([serving[0].base_url], app.app_key, app.app_secret, token.access_token, SEED_ORDER_ID,
+                         CALLS)  # fmt: skip
+    allowed = result.allowed()
+    assert len(allowed) + len(result.limited()) == CALLS
+    # Each worker alone would allow LIMIT a second; with Redis both together allow LIMIT a second.
+    assert 0 < len(allowed) <= LIMIT * result.windows
+    assert len({node for _, node, _ in result.answers}) == 2, "the calls did not reach both workers"
+    _, err = stop(serving[0])
+    assert "call-rate limits shared through Redis" in err
+
+
+def test_serve_starts_with_a_warning_when_postgresql_is_down(serving: list[Server]) -> None:
+    port = free_port()
+    closed = free_port()
+    url = f"postgresql://postgres:s3cret@127.0.0.1:{closed}/test"
+    serving.append(start(["serve", "--port", str(port), "--db", url], port=port, health=503))
+    assert httpx.get(serving[0].base_url + "/healthz", timeout=10).json()["store"] == "unavailable"
+    params = order_get_params("34567890", "secret", "token", SEED_ORDER_ID, int(time.time() * 1000))
+    answer = httpx.post(serving[0].base_url + "/sync", data=params, timeout=10).json()
+    assert answer["code"] == "isp.service-unavailable"
+    _, err = stop(serving[0])
+    assert f"warning: the database postgresql://postgres:***@127.0.0.1:{closed}/test is unavailable" in err
+    assert "Serving anyway" in err and "s3cret" not in err
+    assert "Traceback" not in err

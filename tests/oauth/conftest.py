@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from html import unescape
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -77,3 +78,12 @@ def authorize_query(**changes: str | None) -> dict[str, str]:
     query = {"response_type": "code", "client_id": APP_KEY, "redirect_uri": REDIRECT_URI, "state": "s-1"}
     query.update(changes)
     return {key: value for key, value in query.items() if value is not None}
+
+
+async def authorize_code(web: httpx.AsyncClient, url: str, login: str, password: str) -> str:
+    """Open the authorize page at `url`, sign in and allow: the code the redirect carries."""
+    page = await web.get(url)
+    answer = await web.post("/oauth/authorize", data={**form_fields(page.text), "login": login,
+                                                      "password": password, "action": "allow"})  # fmt: skip
+    assert answer.status_code == 303
+    return parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]

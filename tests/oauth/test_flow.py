@@ -1,11 +1,9 @@
 """The whole flow through the gateway, as an integration drives it: authorize, exchange, call, refresh.
 
-(The same flow through the typed SDK client lives with the SDK's tests.)
+(The same flow through the typed SDK clients is in test_sdk_flow.py.)
 """
 
 from __future__ import annotations
-
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -15,23 +13,15 @@ from dsorders.oauth import demo_sign_in
 from dsorders.settings import Settings
 
 from ..conftest import VECTOR_NOW_MS, Clock, World
-from .conftest import ORDER_GET, PASSWORD, authorize_query, call, form_fields
+from .conftest import ORDER_GET, PASSWORD, authorize_code, authorize_query, call
 
 pytestmark = pytest.mark.anyio
 QUERY = '{"order_id":"10000001"}'
 
 
-async def _authorize(web: httpx.AsyncClient, url: str, login: str, password: str) -> str:
-    page = await web.get(url)
-    answer = await web.post("/oauth/authorize", data={**form_fields(page.text), "login": login,
-                                                      "password": password, "action": "allow"})  # fmt: skip
-    assert answer.status_code == 303
-    return parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
-
-
 async def test_authorize_exchange_call_refresh(web: httpx.AsyncClient, clock: Clock, signed_in: str) -> None:
     query = "&".join(f"{k}={v}" for k, v in authorize_query().items())
-    code = await _authorize(web, f"/oauth/authorize?{query}", signed_in, PASSWORD)
+    code = await authorize_code(web, f"/oauth/authorize?{query}", signed_in, PASSWORD)
     clock.now += 60
     now = int(clock.now * 1000)
     token = await call(web, "/auth/token/create", now, code=code)
@@ -57,7 +47,7 @@ async def test_create_app_mounts_the_authorize_page_and_the_demo_link_works(sett
         assert demo.login == "ds-alice" and demo.authorize_url.startswith("http://testserver/oauth/authorize?")
         transport = httpx.ASGITransport(app=gateway)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as web:
-            code = await _authorize(web, demo.authorize_url, demo.login, demo.password)
+            code = await authorize_code(web, demo.authorize_url, demo.login, demo.password)
             landing = await web.get(f"/oauth/callback?code={code}&state=demo")
             assert code in landing.text
             token = await call(web, "/auth/token/create", VECTOR_NOW_MS, code=code)

@@ -34,7 +34,7 @@ def create(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create an account."""
+    """Create a buyer account; `accounts set-password` lets it sign in on /oauth/authorize."""
     if not login.strip():
         fail("--login must not be empty.")
 

@@ -61,10 +61,15 @@ def create(
     name: Annotated[str, typer.Option("--name", help="What the app is called.", show_default=False)],
     status: Annotated[
         Literal["testing", "online"],
-        typer.Option("--status", help="testing: tokens live 1 day; online: 30 days."),
+        typer.Option("--status", help="testing: access tokens live 1 day (refresh tokens 2); online: 30 days (60)."),
     ] = "testing",
     rate_limit: Annotated[
-        int, typer.Option("--rate-limit", min=1, help="Calls per second.")
+        int,
+        typer.Option(
+            "--rate-limit",
+            min=1,
+            help="Calls per second before ApiCallLimit; shared by workers only with `serve --redis`.",
+        ),
     ] = admin.DEFAULT_RATE_LIMIT,
     allow_ip: Annotated[
         list[str] | None,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 import typer
@@ -68,23 +70,38 @@ def check_database(settings: Settings, *, create: bool) -> None:
     if not create and not target.exists():
         fail(
             f"there is no database at {path!r}. Check --db (or DSORDERS_DB), or create one with"
-            " `dsorders accounts create` or `dsorders demo`."
+            f" `dsorders accounts create`, or with demo data: `dsorders demo --no-serve --db {shlex.quote(path)}`."
         )
     if not target.parent.is_dir():
         fail(f"cannot create the database {path!r}: the directory {str(target.parent)!r} does not exist.")
 
 
+def shown_db(url: str) -> str:
+    """A database URL fit to print: a password in it is masked."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+def new_store(settings: Settings) -> Store:
+    """The store `settings.db` names, not yet opened."""
+    try:
+        return make_store(settings.db, deadline=settings.store_deadline, pool_size=settings.pool_size)
+    except ImportError:
+        fail(f"this installation cannot open {shown_db(settings.db)!r}: its database backend is not installed.")
+
+
 @asynccontextmanager
 async def opened(settings: Settings, *, create: bool = True) -> Any:
     check_database(settings, create=create)
-    try:
-        store = make_store(settings.db, deadline=settings.store_deadline, pool_size=settings.pool_size)
-    except ImportError:
-        fail(f"this installation cannot open {settings.db!r}: its database backend is not installed.")
+    store = new_store(settings)
     try:
         await store.open()
     except StoreError as exc:
-        fail(f"cannot open the database {settings.db!r}: {exc}. Check --db (or DSORDERS_DB) and that it is reachable.")
+        fail(f"cannot open the database {shown_db(settings.db)!r}: {exc}."
+             " Check --db (or DSORDERS_DB) and that it is reachable.")  # fmt: skip
     try:
         yield store
     finally:

@@ -14,18 +14,30 @@ import typer
 
 from .. import demo as demo_data
 from ..admin import ORDER_GET
+from ..oauth import DemoSignIn, demo_sign_in
 from ..protocol import signing
 from ..store import Store
-from .common import DbOption, console, err_console, fail, now_ms, print_json, run_with_store, settings_for
+from .common import console, err_console, fail, now_ms, print_json, run_with_store, settings_for
 from .serve import HostOption, PortOption, check_port, run_server
 
 DEMO_DB = "dsorders-demo.db"
+DemoDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="DSORDERS_DB",
+        help=f"Database: a SQLite file path, or postgresql://user@host/dbname. Default: {DEMO_DB}.",
+        show_default=False,
+    ),
+]
 HELP = (
     "Seed a local SQLite file with demo data (or reuse it) and serve it.\n\n"
     "Two dropshipper accounts, one app granted order.get, a live token for the first account, the seed's"
     " example order as 10000001 and several hundred orders in every status. Prints the app key, secret and"
-    " token, a Python snippet and a curl line. The database is dsorders-demo.db unless --db or DSORDERS_DB"
-    " says otherwise; running again on it reuses its data and token."
+    " token, a Python snippet and a curl line, and an authorize URL with a login and password for trying"
+    " the OAuth flow in a browser. The database is dsorders-demo.db unless --db or DSORDERS_DB says"
+    " otherwise; running again on it reuses its data and token, but sets a new password (only its hash is"
+    " stored, so the old one cannot be shown again)."
 )
 
 SNIPPET = """\
@@ -39,7 +51,7 @@ print(response.type)
 print(response.body)"""
 
 
-def credentials(seeded: demo_data.Demo, base_url: str) -> dict[str, Any]:
+def credentials(seeded: demo_data.Demo, base_url: str, sign_in: DemoSignIn) -> dict[str, Any]:
     return {
         "sync_url": f"{base_url}/sync",
         "rest_url": f"{base_url}/rest",
@@ -48,6 +60,9 @@ def credentials(seeded: demo_data.Demo, base_url: str) -> dict[str, Any]:
         "access_token": seeded.access_token,
         "order_id": seeded.order_id,
         "foreign_order_id": seeded.foreign_order_id,
+        "authorize_url": sign_in.authorize_url,
+        "login": sign_in.login,
+        "password": sign_in.password,
     }
 
 
@@ -76,7 +91,7 @@ def _write(path: Path, creds: dict[str, Any]) -> None:
         fail(f"cannot write --credentials {str(path)!r}: {exc.strerror}.")
 
 
-def _show(seeded: demo_data.Demo, creds: dict[str, Any], curl_url: str) -> None:
+def _show(seeded: demo_data.Demo, creds: dict[str, Any], curl_url: str, base_url: str) -> None:
     state = "reused" if seeded.token_reused else "issued"
     console.print(f"[bold]Demo data[/]: {len(seeded.accounts)} accounts, {seeded.orders} orders"
                   f" ({'created' if seeded.created else 'reused'}).", highlight=False)  # fmt: skip
@@ -93,19 +108,37 @@ def _show(seeded: demo_data.Demo, creds: dict[str, Any], curl_url: str) -> None:
                   markup=False, highlight=False)  # fmt: skip
     console.print("\n[bold]curl[/] (signed now; the timestamp is good for 2 hours):")
     console.print(f"curl {shlex.quote(curl_url)}", markup=False, highlight=False)
+    console.print("\n[bold]OAuth[/] (get a token as an integration does): open this URL in a browser,")
+    console.print(creds["authorize_url"], markup=False, highlight=False)
+    console.print(f"sign in as {creds['login']} with password {creds['password']} and allow; then exchange the"
+                  " code the page shows for a token (within 180 s):", markup=False, highlight=False)  # fmt: skip
+    exchange = (f"DSORDERS_APP_SECRET={shlex.quote(creds['app_secret'])} dsorders call /auth/token/create"
+                f" --url {shlex.quote(base_url)} --app-key {creds['app_key']} -p code=CODE")  # fmt: skip
+    console.print(exchange, markup=False, highlight=False)
+    console.print("(Each run of `dsorders demo` sets a new password: only its hash is kept, so the previous"
+                  " one stops working.)", highlight=False)  # fmt: skip
     console.print()
 
 
 def demo(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
-    db: DbOption = None,
+    db: DemoDbOption = None,
     credentials_file: Annotated[
         Path | None,
-        typer.Option("--credentials", dir_okay=False, help="Also write the credentials here as JSON."),
+        typer.Option(
+            "--credentials",
+            dir_okay=False,
+            help="Also write the credentials (app secret, token, demo password) here as JSON, readable only by you.",
+        ),
     ] = None,
     orders: Annotated[int, typer.Option("--orders", min=15, help="How many generated orders.")] = 600,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed and print, but do not serve.")] = False,
+    no_serve: Annotated[
+        bool,
+        typer.Option(
+            "--no-serve", help="Seed and print, but do not serve (the URLs printed still use --host and --port)."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the credentials as JSON instead.")] = False,
 ) -> None:
     """Seed a local SQLite file with demo data (or reuse it) and serve it."""
@@ -113,19 +146,21 @@ def demo(
     if not no_serve:
         check_port(host, port)
 
-    async def seed(store: Store) -> demo_data.Demo:
-        return await demo_data.seed_store(store, now=now_ms(), zone=settings.display_zone, count=orders)
-
-    seeded = run_with_store(settings.db, seed, create=True)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     base = f"http://[{shown_host}]:{port}" if ":" in shown_host else f"http://{shown_host}:{port}"
-    creds = credentials(seeded, base)
+
+    async def seed(store: Store) -> tuple[demo_data.Demo, DemoSignIn]:
+        seeded = await demo_data.seed_store(store, now=now_ms(), zone=settings.display_zone, count=orders)
+        return seeded, await demo_sign_in(store, seeded.app, base_url=base)
+
+    seeded, sign_in = run_with_store(settings.db, seed, create=True)
+    creds = credentials(seeded, base, sign_in)
     if credentials_file is not None:
         _write(credentials_file, creds)
     if as_json:
         print_json(creds)
     else:
-        _show(seeded, creds, signed_url(creds, int(time.time() * 1000)))
+        _show(seeded, creds, signed_url(creds, int(time.time() * 1000)), base)
         if credentials_file is not None:
             err_console.print(f"Credentials written to {credentials_file}.", highlight=False)
     if not no_serve:
