@@ -67,3 +67,21 @@ def test_content_type_parameters_are_read() -> None:
         "multipart/form-data",
         {"boundary": "ab c", "charset": "UTF-8"},
     )
+
+
+@given(st.binary(max_size=40))
+def test_unescaping_agrees_with_the_standard_library(raw: bytes) -> None:
+    from urllib.parse import unquote_to_bytes
+
+    piece = raw.replace(b"&", b"").replace(b"=", b"")
+    assert wire.parse_urlencoded(b"k=" + piece, "latin-1") == [
+        ("k", unquote_to_bytes(piece.replace(b"+", b" ")).decode("latin-1"))
+    ]
+
+
+@given(st.text(max_size=30), st.sampled_from(["%", "%4", "%zz", "%4g", "%%41", "%e4%b8%ad", "%E4%B8%AD"]))
+def test_odd_escapes_read_as_parse_qsl_reads_them(text: str, tail: str) -> None:
+    from urllib.parse import parse_qsl, quote
+
+    query = "k=" + quote(text) + tail
+    assert wire.parse_urlencoded(query) == parse_qsl(query, keep_blank_values=True, errors="replace")

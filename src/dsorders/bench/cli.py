@@ -57,6 +57,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--wrk", help="path of the wrk binary (default: wrk on PATH)")
     p.add_argument("--granian-arg", action="append", default=[], metavar="ARG",
                    help="an extra granian flag for both servers (repeatable): --granian-arg=--loop=uvloop")  # fmt: skip
+    p.add_argument("--pin", action="store_true",
+                   help="keep the servers on the first half of the CPUs and wrk on the rest (taskset), so the"
+                        " load generator does not compete with the server it measures")  # fmt: skip
     p.add_argument("--fresh", action="store_true", help="re-seed the cached SQLite database")
     p.add_argument("--keep", action="store_true", help="keep the run's folder (server logs, calls, wrk script)")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
@@ -66,6 +69,17 @@ def parser() -> argparse.ArgumentParser:
 def fail(message: str) -> NoReturn:
     print(f"bench: {message}", file=sys.stderr)
     raise SystemExit(2)
+
+
+def _cpus(pin: bool) -> tuple[str | None, str | None]:
+    """With --pin: the servers' CPUs and wrk's, as taskset lists; needs taskset and two CPUs or more."""
+    if not pin:
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2 or shutil.which("taskset") is None:
+        fail("--pin needs at least two CPUs and taskset (util-linux)")
+    half = len(cpus) // 2
+    return ",".join(map(str, cpus[:half])), ",".join(map(str, cpus[half:]))
 
 
 def options_from(args: argparse.Namespace) -> Options:
@@ -83,11 +97,13 @@ def options_from(args: argparse.Namespace) -> Options:
         wrk = load.find_wrk(args.wrk)
     except load.LoadError as exc:
         fail(str(exc))
+    server_cpus, wrk_cpus = _cpus(args.pin)
     return Options(
         shape=args.shape, backend=args.backend, orders=args.orders, workers=args.workers,
         connections=args.connections, duration=args.duration, warmup=args.warmup, rounds=args.rounds,
         threads=args.threads, calls=args.calls, baseline=args.baseline.resolve(), pg_url=args.pg_url, wrk=wrk,
         memory=args.memory, fresh=args.fresh, document=args.document, granian_args=tuple(args.granian_arg),
+        server_cpus=server_cpus, wrk_cpus=wrk_cpus,
     )  # fmt: skip
 
 

@@ -112,8 +112,9 @@ def find_wrk(explicit: str | None) -> str:
 
 
 def run_wrk(wrk: str, url: str, paths: Path, check: Check, *, script: Path, threads: int, connections: int,
-            seconds: float) -> Result:  # fmt: skip
+            seconds: float, cpus: str | None = None) -> Result:  # fmt: skip
     command = [
+        *(["taskset", "-c", cpus] if cpus else []),
         wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
         "--latency", "-s", str(script), url, "--", str(paths), check.prefix, check.needle,
     ]  # fmt: skip

@@ -44,6 +44,8 @@ class Options:
     memory: bool
     fresh: bool
     document: seed.Document = "baseline"
+    server_cpus: str | None = None  # with --pin: the servers on these CPUs, wrk on the others
+    wrk_cpus: str | None = None
     granian_args: tuple[str, ...] = ()
     log: Callable[[str], None] = field(default=lambda message: print(message, file=sys.stderr, flush=True))
 
@@ -151,7 +153,8 @@ def _baseline_target(options: Options, workdir: Path, db: Path, ids: list[int]) 
     calls.write_baseline_calls(paths, options.baseline, ids)
     env = calls.baseline_env(db, options.orders)
     env["PYTHONPATH"] = _pythonpath(options.baseline.parent)
-    command = granian_command("baseline_app:app", free_port(), options.workers, options.granian_args)
+    command = granian_command("baseline_app:app", free_port(), options.workers, options.granian_args,
+                              options.server_cpus)  # fmt: skip
     server = Server("baseline", command, env, options.baseline.parent, workdir / "baseline.log", "/")
     return Target("baseline", server, paths, calls.CHECKS["baseline"])
 
@@ -160,7 +163,8 @@ def _dsorders_target(options: Options, workdir: Path, db_url: str, world: seed.W
     paths = workdir / "dsorders.calls"
     calls.write_dsorders_calls(paths, world, ids, options.shape)
     env = {**os.environ, "DSORDERS_DB": db_url, "PYTHONPATH": _pythonpath(SRC)}
-    command = granian_command("dsorders.gateway.asgi:app", free_port(), options.workers, options.granian_args)
+    command = granian_command("dsorders.gateway.asgi:app", free_port(), options.workers, options.granian_args,
+                              options.server_cpus)  # fmt: skip
     server = Server("dsorders", command, env, workdir, workdir / "dsorders.log", "/healthz")
     return Target("dsorders", server, paths, calls.CHECKS[options.shape])
 
@@ -175,7 +179,8 @@ def _wrk(options: Options, target: Target, workdir: Path, seconds: float) -> loa
     if not script.exists():
         script.write_text(load.LUA)
     return load.run_wrk(options.wrk, target.server.base, target.paths, target.check, script=script,
-                        threads=options.threads, connections=options.connections, seconds=seconds)  # fmt: skip
+                        threads=options.threads, connections=options.connections, seconds=seconds,
+                        cpus=options.wrk_cpus)  # fmt: skip
 
 
 def _preflight(options: Options, target: Target, workdir: Path) -> None:

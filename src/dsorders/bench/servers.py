@@ -32,9 +32,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def granian_command(target: str, port: int, workers: int, extra: Sequence[str] = ()) -> list[str]:
+def pinned(cpus: str | None) -> list[str]:
+    """A `taskset` prefix that keeps a process on `cpus` (e.g. "0"), or nothing."""
+    return ["taskset", "-c", cpus] if cpus else []
+
+
+def granian_command(target: str, port: int, workers: int, extra: Sequence[str] = (),
+                    cpus: str | None = None) -> list[str]:  # fmt: skip
     """The one command line both servers share, but for the app they serve and the port."""
     return [
+        *pinned(cpus),
         sys.executable, "-m", "granian", "--interface", "asgi", "--host", HOST, "--port", str(port),
         "--workers", str(workers), "--no-ws", "--log-level", "warning", *extra, target,
     ]  # fmt: skip

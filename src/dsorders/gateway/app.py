@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
@@ -106,6 +107,9 @@ class Gateway:
                 raise
             # Serve anyway: calls answer isp.service-unavailable until the database is back.
             log.warning("the database is unavailable at startup, serving until it is back: %s", exc)
+        # What start-up built lives as long as the process: keep it out of every garbage collection.
+        gc.collect()
+        gc.freeze()
 
     async def shutdown(self) -> None:
         await self.limiter.close()
