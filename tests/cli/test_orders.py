@@ -45,7 +45,7 @@ def broken(change: str) -> dict[str, Any]:
         ("unknown field", "$.child_order_list[0].colour", "unknown field"),
         ("bad enum", "$.order_status", "Invalid enum value 'SHIPPED'"),
         ("bad money", "$.order_amount", "must have 2 decimal places for USD"),
-        ("bad id", "$.order_id", "Expected `str` matching regex"),
+        ("bad id", "$.order_id", "must be a string of digits"),
         ("unknown buyer", "$.buyer_user_id", "no account with user id 7777777"),
     ],
 )

@@ -7,6 +7,7 @@ in the streamlined shape; the wrapped shape wraps lists in item objects and send
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Final, Literal
 from zoneinfo import ZoneInfo
@@ -46,13 +47,14 @@ _MINOR_UNITS: Final = {
     "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }  # fmt: skip
 
-Digits = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,19}$")]
+# Lengths are checked while decoding; formats (digits, times, money) by `check_result`, which
+# costs a fraction of per-field regular expressions and names the field that fails.
+Digits = Annotated[str, msgspec.Meta(min_length=1, max_length=19)]
 Flag = Literal["true", "false"]
-GmtTime = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")]
-ZonedTime = Annotated[
-    str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}\[[A-Za-z0-9_+\-/]+\]$")
-]
-CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
+GmtTime = Annotated[str, msgspec.Meta(min_length=19, max_length=19)]
+ZonedTime = Annotated[str, msgspec.Meta(min_length=26, max_length=90)]
+CurrencyCode = Annotated[str, msgspec.Meta(min_length=3, max_length=3)]
+Amount = Annotated[str, msgspec.Meta(min_length=1, max_length=24)]
 Text = Annotated[str, msgspec.Meta(max_length=2048)]
 
 
@@ -61,14 +63,8 @@ def minor_units(currency: str) -> int:
 
 
 class Money(msgspec.Struct, forbid_unknown_fields=True):
-    amount: Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$")]
+    amount: Amount
     currency_code: CurrencyCode
-
-    def __post_init__(self) -> None:
-        digits = minor_units(self.currency_code)
-        _, dot, fraction = self.amount.partition(".")
-        if len(fraction) != digits or (dot and not digits):
-            raise ValueError(f"amount {self.amount!r} must have {digits} decimal places for {self.currency_code}")
 
 
 class LogisticsInfo(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -148,22 +144,72 @@ def _split_path(message: str) -> tuple[str, str]:
 
 
 def _check_id(value: str | int, path: str) -> int:
+    if isinstance(value, str):
+        _check_digits(value, path)
     number = int(value)
     if not 0 < number <= MAX_ID:
         raise InvalidRecordError(f"must be a positive 64-bit integer, got {value!r}", path)
     return number
 
 
-def _check_times(result: OrderResult, zone: ZoneInfo) -> None:
+def _check_digits(value: str, path: str) -> None:
+    if not (value.isdigit() and value.isascii()):
+        raise InvalidRecordError(f"must be a string of digits, got {value!r}", path)
+
+
+_AMOUNTS: Final = {
+    digits: re.compile(r"-?[0-9]{1,15}" + (rf"\.[0-9]{{{digits}}}" if digits else "")) for digits in (0, 2, 3)
+}
+_CURRENCY: Final = re.compile("[A-Z]{3}")
+
+
+def _check_money(money: Money, path: str) -> None:
+    currency, amount = money.currency_code, money.amount
+    digits = _MINOR_UNITS.get(currency, 2)
+    if _AMOUNTS[digits].fullmatch(amount) and _CURRENCY.fullmatch(currency):
+        return
+    if not _CURRENCY.fullmatch(currency):
+        raise InvalidRecordError(f"must be an ISO 4217 code such as USD, got {currency!r}", path + ".currency_code")
+    if not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]+)?", amount):
+        raise InvalidRecordError(f"must be a decimal number such as 199.00, got {amount!r}", path + ".amount")
+    raise InvalidRecordError(f"amount {amount!r} must have {digits} decimal places for {currency}", path)
+
+
+_CHILD_MONEY: Final = (
+    "shipping_discount_fee", "sale_fee", "actual_fee", "sale_discount_fee", "product_price", "shipping_fee",
+    "actual_shipping_fee", "actual_tax_fee",
+)  # fmt: skip
+
+
+def check_result(result: OrderResult) -> None:
+    """The formats the decoder leaves to us: digits, times, money; InvalidRecordError names the field."""
+    created = result.gmt_create
+    if not (created[4] == created[7] == "-" and created[10] == " " and created[13] == created[16] == ":"):
+        raise InvalidRecordError(f"must read yyyy-MM-dd HH:mm:ss, got {created!r}", "$.gmt_create")
     try:
-        datetime.strptime(result.gmt_create, GMT_FORMAT)
+        datetime.fromisoformat(created)
     except ValueError:
-        raise InvalidRecordError(f"not a valid date and time: {result.gmt_create!r}", "$.gmt_create") from None
+        raise InvalidRecordError(f"not a valid date and time: {created!r}", "$.gmt_create") from None
     if result.order_paidtime_string is not None:
         try:
             parse_zoned(result.order_paidtime_string)
-        except ValueError as exc:
+        except (ValueError, KeyError) as exc:
             raise InvalidRecordError(str(exc), "$.order_paidtime_string") from None
+    if result.pay_timeout_second is not None:
+        _check_digits(result.pay_timeout_second, "$.pay_timeout_second")
+    if result.store_info is not None:
+        _check_digits(result.store_info.store_id, "$.store_info.store_id")
+    for name in ("user_order_amount", "order_amount"):
+        money = getattr(result, name)
+        if money is not None:
+            _check_money(money, "$." + name)
+    for index, child in enumerate(result.child_order_list):
+        _check_digits(child.product_id, f"$.child_order_list[{index}].product_id")
+        _check_digits(child.product_count, f"$.child_order_list[{index}].product_count")
+        for name in _CHILD_MONEY:
+            money = getattr(child, name)
+            if money is not None:
+                _check_money(money, f"$.child_order_list[{index}].{name}")
 
 
 def decode_record(line: bytes | str, zone: ZoneInfo) -> tuple[int, int, OrderResult]:
@@ -177,7 +223,7 @@ def decode_record(line: bytes | str, zone: ZoneInfo) -> tuple[int, int, OrderRes
     order_id = _check_id(record.order_id, "$.order_id")
     user_id = _check_id(record.buyer_user_id, "$.buyer_user_id")
     result = OrderResult(**{name: getattr(record, name) for name in RESULT_FIELDS})
-    _check_times(result, zone)
+    check_result(result)
     return order_id, user_id, result
 
 
@@ -226,7 +272,7 @@ def format_zoned(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def gmt_create_instant(result: OrderResult, zone: ZoneInfo) -> datetime:
-    return datetime.strptime(result.gmt_create, GMT_FORMAT).replace(tzinfo=zone)
+    return datetime.fromisoformat(result.gmt_create).replace(tzinfo=zone)
 
 
 def rezone(result: OrderResult, source: ZoneInfo, target: ZoneInfo) -> OrderResult:
