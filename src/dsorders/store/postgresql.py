@@ -79,6 +79,12 @@ _UNAVAILABLE: Final = (
 )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release. The store sets no session state (no SET, LISTEN or session
+    locks; its temporary table empties on commit), so the default reset query, a second round
+    trip on every call, has nothing to undo. asyncpg still rolls back an unfinished transaction."""
+
+
 def _app(row: asyncpg.Record) -> App:
     return App(
         app_key=row[0],
@@ -135,6 +141,7 @@ class PostgresStore(Store):
                     max_size=self.pool_size,
                     timeout=self.deadline,
                     command_timeout=self.deadline,
+                    reset=_keep_session,
                 )
             if self._migrate_on_open and not self._migrated:
                 await self._migrate(self._pool)
