@@ -16,7 +16,7 @@ import pytest
 
 from dsorders.bench import calls, load, seed
 from dsorders.bench.run import SRC
-from dsorders.bench.servers import Server, free_port, granian_command
+from dsorders.bench.servers import Server, free_port, granian_command, running
 from dsorders.gateway import Gateway
 from dsorders.settings import Settings
 from dsorders.store.sqlite import SQLiteStore
@@ -146,15 +146,7 @@ def test_server_stop_leaves_no_process_behind(tmp_path: Path) -> None:
         main = server.process.pid if server.process else 0
     finally:
         server.stop()
-    assert not [pid for pid in [main, *workers] if _alive(pid)]
-
-
-def _alive(pid: int) -> bool:
-    """Running or sleeping; a zombie awaiting its reaper counts as gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    assert not [pid for pid in [main, *workers] if running(pid)]
 
 
 def test_the_baseline_document_is_the_baselines_own_order(tmp_path: Path) -> None:

@@ -97,6 +97,7 @@ class Server:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
+        workers = descendants(process.pid)
         _signal_group(process.pid, signal.SIGTERM)
         try:
             process.wait(STOP_GRACE)
@@ -104,6 +105,7 @@ class Server:
             _signal_group(process.pid, signal.SIGKILL)
             process.wait()
         _signal_group(process.pid, signal.SIGKILL)  # any worker the main process left behind
+        _wait_gone(workers, STOP_GRACE)
 
     def worker_pids(self) -> list[int]:
         """The granian worker processes (the main process's descendants), read from /proc."""
@@ -113,6 +115,21 @@ class Server:
 
     def worker_rss_mb(self) -> list[float]:
         return [rss for rss in (rss_mb(pid) for pid in self.worker_pids()) if rss is not None]
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a killed worker waits for init to reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_gone(pids: list[int], seconds: float) -> None:
+    """Until every process in `pids` has exited (a killed process takes a moment), at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
