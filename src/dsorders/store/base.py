@@ -108,6 +108,20 @@ class OrderRow(msgspec.Struct, frozen=True):
     wrapped: bytes
 
 
+def app_changes(
+    *,
+    enabled: bool | None = None,
+    status: AppStatus | None = None,
+    rate_limit: int | None = None,
+    ip_allowlist: Sequence[str] | None = None,
+) -> dict[str, object]:
+    """The apps columns an `update_app` call sets, with their stored values; None leaves a column."""
+    changes: dict[str, object] = {"enabled": enabled, "status": status, "rate_limit": rate_limit}
+    if ip_allowlist is not None:
+        changes["ip_allowlist"] = ",".join(ip_allowlist)
+    return {column: value for column, value in changes.items() if value is not None}
+
+
 def hash_secret(value: str) -> str:
     """Tokens and refresh tokens are stored only as this digest."""
     return hashlib.sha256(value.encode()).hexdigest()

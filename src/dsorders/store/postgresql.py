@@ -31,6 +31,7 @@ from .base import (
     StoreUnavailableError,
     Token,
     TokenAuth,
+    app_changes,
 )
 from .migrations import LATEST, MIGRATIONS, statements
 
@@ -352,15 +353,7 @@ class PostgresStore(Store):
         rate_limit: int | None = None,
         ip_allowlist: Sequence[str] | None = None,
     ) -> App:
-        changes: dict[str, object] = {}
-        if enabled is not None:
-            changes["enabled"] = enabled
-        if status is not None:
-            changes["status"] = status
-        if rate_limit is not None:
-            changes["rate_limit"] = rate_limit
-        if ip_allowlist is not None:
-            changes["ip_allowlist"] = ",".join(ip_allowlist)
+        changes = app_changes(enabled=enabled, status=status, rate_limit=rate_limit, ip_allowlist=ip_allowlist)
         if changes:
             assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=2))
             async with self._connection() as conn:

@@ -27,6 +27,7 @@ from .base import (
     StoreUnavailableError,
     Token,
     TokenAuth,
+    app_changes,
 )
 from .migrations import MIGRATIONS, statements
 
@@ -291,15 +292,7 @@ class SQLiteStore(Store):
         rate_limit: int | None = None,
         ip_allowlist: Sequence[str] | None = None,
     ) -> App:
-        changes: dict[str, object] = {}
-        if enabled is not None:
-            changes["enabled"] = enabled
-        if status is not None:
-            changes["status"] = status
-        if rate_limit is not None:
-            changes["rate_limit"] = rate_limit
-        if ip_allowlist is not None:
-            changes["ip_allowlist"] = ",".join(ip_allowlist)
+        changes = app_changes(enabled=enabled, status=status, rate_limit=rate_limit, ip_allowlist=ip_allowlist)
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM apps WHERE app_key = ?", (app_key,)).fetchone() is None:
                 raise NotFoundError(f"no app {app_key}")
