@@ -155,7 +155,9 @@ class PostgresStore(Store):
         try:
             async with asyncio.timeout(timeout):
                 pool = await self._ready()
-                conn = await pool.acquire(timeout=timeout)
+                # No timeout of its own: asyncpg would run the wait in a task of its own, and
+                # the deadline around this block bounds it already.
+                conn = await pool.acquire()
                 try:
                     yield conn
                 except asyncio.CancelledError:
