@@ -78,12 +78,27 @@ class SQLiteStore(Store):
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self.deadline)
-        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(f"PRAGMA busy_timeout = {int(self.deadline * 1000)}")
+        self._use_wal(db)
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
-        db.execute(f"PRAGMA busy_timeout = {int(self.deadline * 1000)}")
         db.set_progress_handler(self._progress, 2000)
         return db
+
+    def _use_wal(self, db: sqlite3.Connection) -> None:
+        """Switch a new file to WAL (the mode persists); retried while another process holds it.
+
+        Switching can answer "database is locked" at once, without waiting on the busy timeout,
+        when several workers open a new file together.
+        """
+        give_up = time.monotonic() + self.deadline
+        while db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                if time.monotonic() > give_up:
+                    raise
+                time.sleep(0.02)
 
     @property
     def db(self) -> sqlite3.Connection:
