@@ -191,6 +191,7 @@ class Gateway:
                 system=system,
                 path_api=path_api,
                 params=params,
+                shape=shape,
                 client_ip=client[0] if client else "",
                 http_method=http_method,
             )

@@ -91,7 +91,14 @@ class Pipeline:
         self._networks = _Networks()
 
     async def run(
-        self, *, system: bool, path_api: str | None, params: Mapping[str, str], client_ip: str, http_method: str
+        self,
+        *,
+        system: bool,
+        path_api: str | None,
+        params: Mapping[str, str],
+        shape: shapes.Shape,
+        client_ip: str,
+        http_method: str,
     ) -> tuple[str, bytes | dict[str, object]]:
         """Check a call and run its method: (api name, encoded result or flat fields)."""
         # 1-4: format, method, endpoint.
@@ -143,7 +150,6 @@ class Pipeline:
             raise ProtocolError("ApiCallLimit")
         # 16-17, the method's parameter checks, are pure: run them now, answer them after the
         # token's checks; knowing the order first lets one store read fetch token and order.
-        shape = shapes.shape_for(params, system=system)
         param_error: ProtocolError | None = None
         try:
             args = method.parse(params)
