@@ -165,7 +165,7 @@ class Pipeline:
         if param_error is not None:
             raise param_error
         call = Call(api_name, params, app, token, shape, self.store, self.settings, now_ms, client_ip,
-                    prefetched=prefetch is not None, order=order)  # fmt: skip
+                    order=order)  # fmt: skip
         return api_name, await method.run(call, args)
 
     async def _token(

@@ -25,8 +25,7 @@ class Call:
     settings: Settings
     now_ms: int
     client_ip: str
-    # Set when the gateway read the method's record together with the token (see `Method.prefetch`).
-    prefetched: bool = False
+    # For a method with `prefetch`: the order the gateway read with the token (None: no such order).
     order: StoredOrder | None = None
 
 

@@ -10,7 +10,7 @@ import msgspec
 from ..protocol import order_result
 from ..protocol.errors import ProtocolError, invalid_parameter, missing_parameter
 from ..protocol.shapes import Shape
-from ..store import NotFoundError, StoredOrder, StoreUnavailableError
+from ..store import NotFoundError, StoreUnavailableError
 from ..store.base import DocKind
 from .base import Call, Method
 
@@ -52,7 +52,7 @@ async def run(call: Call, order_id: int) -> bytes:
     if NAME not in call.app.apis or not token.dropshipper:
         raise ProtocolError("isv.insufficient-permission")
     kind = _kind(call.shape)
-    order = call.order if call.prefetched else await _read(call, order_id, kind)
+    order = call.order  # read with the token: `prefetch` below names it to the gateway
     # A missing order answers exactly as an order of another account, so ids cannot be probed.
     if order is None or order.user_id != token.user_id:
         raise ProtocolError("isv.invalid-authorization")
@@ -67,15 +67,6 @@ def _kind(shape: Shape) -> DocKind:
 
 def prefetch(order_id: int, shape: Shape) -> tuple[int, DocKind]:
     return order_id, _kind(shape)
-
-
-async def _read(call: Call, order_id: int, kind: DocKind) -> StoredOrder | None:
-    try:
-        return await call.store.get_order(order_id, kind)
-    except NotFoundError:
-        return None
-    except StoreUnavailableError:
-        raise ProtocolError("isp.service-unavailable") from None
 
 
 async def _rezoned(call: Call, order_id: int, source: ZoneInfo, kind: DocKind) -> bytes:
