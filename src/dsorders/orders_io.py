@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import struct
+import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import IO
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from .protocol import order_result
 from .protocol.order_result import InvalidRecordError, OrderResult
@@ -57,22 +63,26 @@ class ImportError_(Exception):
 
 
 def validate_lines(
-    lines: Iterable[bytes | str], zone: ZoneInfo, known_users: set[int], *, rows: bool = True
-) -> Iterable[OrderRow | Rejected | None]:
-    """Each non-blank line as a row to store (None with `rows=False`), or the reason it was refused."""
+    lines: Iterable[bytes | str], zone: ZoneInfo, known_users: set[int]
+) -> Iterator[OrderRow | Rejected]:
+    """Each non-blank line as a row to store, or the reason it was refused."""
     for number, line in enumerate(lines, start=1):
-        text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-        if not text.strip():
+        if not line.strip():
             continue
         try:
             order_id, user_id, result = order_result.decode_record(line, zone)
         except InvalidRecordError as exc:
-            yield Rejected(number, exc.path, str(exc), text.rstrip("\n"))
+            yield Rejected(number, exc.path, str(exc), _text(line))
             continue
         if user_id not in known_users:
-            yield Rejected(number, "$.buyer_user_id", f"no account with user id {user_id}", text.rstrip("\n"))
+            yield Rejected(number, "$.buyer_user_id", f"no account with user id {user_id}", _text(line))
             continue
-        yield to_row(order_id, user_id, result, zone) if rows else None
+        yield to_row(order_id, user_id, result, zone)
+
+
+def _text(line: bytes | str) -> str:
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    return text.rstrip("\r\n")
 
 
 async def import_lines(
@@ -85,38 +95,75 @@ async def import_lines(
     progress: Callable[[int], None] | None = None,
     now: int | None = None,
 ) -> ImportReport:
-    """Upsert every line, one transaction per batch; `open_lines` gives the lines from the start.
+    """Upsert every line, one transaction per batch; the lines of `open_lines()` are read once.
 
-    Without `skip_invalid` a first pass validates every line and nothing is written if any
-    is bad; with it, good lines are written and the bad ones are reported.
+    Without `skip_invalid` nothing is written if any line is bad: the checked rows wait in a
+    temporary file until the last line has passed. With it, good lines are written as they
+    come and the bad ones are reported.
     """
     now = int(time.time() * 1000) if now is None else now
     known_users = {account.user_id for account in await store.list_accounts()}
-    if not skip_invalid:
-        checked = validate_lines(open_lines(), zone, known_users, rows=False)
-        rejected = [item for item in checked if isinstance(item, Rejected)]
-        if rejected:
-            raise ImportError_(rejected)
     report = ImportReport()
-    batch: list[OrderRow] = []
 
-    async def flush() -> None:
+    async def write(rows: Sequence[OrderRow]) -> None:
+        report.imported += await store.upsert_orders(rows, now=now)
+        if progress is not None:
+            progress(len(rows))
+
+    with ExitStack() as stack:
+        spill = None if skip_invalid else stack.enter_context(_Spill())
+        batch: list[OrderRow] = []
+        for item in validate_lines(open_lines(), zone, known_users):
+            report.read += 1
+            if isinstance(item, Rejected):
+                report.rejected.append(item)
+            else:
+                batch.append(item)
+            if len(batch) >= batch_size:
+                if spill is None:
+                    await write(batch)
+                elif not report.rejected:  # once a line is bad, nothing will be written
+                    spill.write(batch)
+                batch = []
+        if spill is None:
+            if batch:
+                await write(batch)
+            return report
+        if report.rejected:
+            raise ImportError_(report.rejected)
+        for rows in spill.batches():
+            await write(rows)
         if batch:
-            report.imported += await store.upsert_orders(batch, now=now)
-            if progress is not None:
-                progress(len(batch))
-            batch.clear()
-
-    for item in validate_lines(open_lines(), zone, known_users):
-        report.read += 1
-        if isinstance(item, Rejected):
-            report.rejected.append(item)
-        elif item is not None:
-            batch.append(item)
-        if len(batch) >= batch_size:
-            await flush()
-    await flush()
+            await write(batch)
     return report
+
+
+class _Spill:
+    """Batches of checked rows kept in an anonymous temporary file, read back in order."""
+
+    _HEADER = struct.Struct("<Q")
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="dsorders-import-")
+        self._encoder = msgspec.msgpack.Encoder()
+
+    def __enter__(self) -> _Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def write(self, rows: list[OrderRow]) -> None:
+        data = self._encoder.encode(rows)
+        self._file.write(self._HEADER.pack(len(data)))
+        self._file.write(data)
+
+    def batches(self) -> Iterator[list[OrderRow]]:
+        decoder = msgspec.msgpack.Decoder(list[OrderRow])
+        self._file.seek(0)
+        while header := self._file.read(self._HEADER.size):
+            (size,) = self._HEADER.unpack(header)
+            yield decoder.decode(self._file.read(size))
 
 
 async def export_lines(

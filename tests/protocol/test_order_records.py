@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from dsorders import demo
+from dsorders.protocol import order_result
 from dsorders.protocol.order_result import InvalidRecordError, decode_record
 
 from ..conftest import seed_result
@@ -85,3 +87,39 @@ def test_unknown_fields_and_wrong_types_are_named() -> None:
     assert refused(record(colour="red")).path == "$.colour"
     assert refused(record(store_info={"store_id": 5})).path == "$.store_info.store_id"
     assert refused(record(order_status="LOST")).path == "$.order_status"
+
+
+def _wrapped_by_hand(streamlined: dict[str, Any]) -> dict[str, Any]:
+    """The wrapped shape built from the streamlined one with plain dicts: the reference."""
+    doc = copy.deepcopy(streamlined)
+    if "logistics_info_list" in doc:
+        doc["logistics_info_list"] = {"aeop_order_logistics_info": doc["logistics_info_list"]}
+    if "store_info" in doc:
+        doc["store_info"]["store_id"] = int(doc["store_info"]["store_id"])
+    if "child_order_list" in doc:
+        for child in doc["child_order_list"]:
+            child["product_id"] = int(child["product_id"])
+            child["product_count"] = int(child["product_count"])
+        doc["child_order_list"] = {"aeop_child_order_info": doc["child_order_list"]}
+    return doc
+
+
+def _variants() -> list[dict[str, Any]]:
+    records = list(demo.orders((2000001,), count=150, seed=11))
+    bare = {
+        key: value
+        for key, value in record().items()
+        if key in ("order_id", "buyer_user_id", "gmt_create", "order_status")
+    }
+    return [*records, record(), bare, record(logistics_info_list=[], child_order_list=[], store_info=None)]
+
+
+@pytest.mark.parametrize("value", _variants(), ids=lambda value: str(value["order_id"]))
+def test_the_wrapped_encoding_matches_the_reference_in_content_and_key_order(value: dict[str, Any]) -> None:
+    value = {key: item for key, item in value.items() if item is not None}
+    _, _, result = decode_record(json.dumps(value), LA)
+    streamlined = json.loads(order_result.encode_streamlined(result))
+    wrapped = json.loads(order_result.encode_wrapped(result))
+    assert json.dumps(wrapped) == json.dumps(_wrapped_by_hand(streamlined))
+    # The result is left as it was.
+    assert json.loads(order_result.encode_streamlined(result)) == streamlined

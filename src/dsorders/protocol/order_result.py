@@ -13,6 +13,7 @@ from typing import Annotated, Final, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
+from msgspec.structs import replace
 
 ORDER_STATUSES: Final = (
     "PLACE_ORDER_SUCCESS", "PAYMENT_PROCESSING", "WAIT_SELLER_EXAMINE_MONEY", "RISK_CONTROL",
@@ -110,10 +111,14 @@ class OrderResult(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
 
 
 class OrderRecord(OrderResult, kw_only=True):
-    """One line of an import or export file: the result plus its order id and owner."""
+    """One line of an import or export file: the result plus its order id and owner.
 
-    order_id: Digits | int
-    buyer_user_id: Digits | int
+    Both ids are required (`decode_record` says so); they default to None so that, once read
+    and cleared, the record encodes exactly as its result.
+    """
+
+    order_id: Digits | int | None = None
+    buyer_user_id: Digits | int | None = None
 
 
 RESULT_FIELDS: Final = OrderResult.__struct_fields__
@@ -143,7 +148,10 @@ def _split_path(message: str) -> tuple[str, str]:
     return head, path
 
 
-def _check_id(value: str | int, path: str) -> int:
+def _check_id(value: str | int | None, name: str) -> int:
+    if value is None:
+        raise InvalidRecordError(f"Object missing required field `{name}`")
+    path = "$." + name
     if isinstance(value, str):
         _check_digits(value, path)
     number = int(value)
@@ -153,7 +161,7 @@ def _check_id(value: str | int, path: str) -> int:
 
 
 def _check_digits(value: str, path: str) -> None:
-    if not (value.isdigit() and value.isascii()):
+    if not _is_digits(value):
         raise InvalidRecordError(f"must be a string of digits, got {value!r}", path)
 
 
@@ -163,11 +171,21 @@ _AMOUNTS: Final = {
 _CURRENCY: Final = re.compile("[A-Z]{3}")
 
 
+def _money_ok(money: Money) -> bool:
+    currency = money.currency_code
+    return bool(
+        currency.isascii()
+        and currency.isalpha()
+        and currency.isupper()
+        and _AMOUNTS[_MINOR_UNITS.get(currency, 2)].fullmatch(money.amount)
+    )
+
+
 def _check_money(money: Money, path: str) -> None:
+    if _money_ok(money):
+        return
     currency, amount = money.currency_code, money.amount
     digits = _MINOR_UNITS.get(currency, 2)
-    if _AMOUNTS[digits].fullmatch(amount) and _CURRENCY.fullmatch(currency):
-        return
     if not _CURRENCY.fullmatch(currency):
         raise InvalidRecordError(f"must be an ISO 4217 code such as USD, got {currency!r}", path + ".currency_code")
     if not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]+)?", amount):
@@ -181,8 +199,15 @@ _CHILD_MONEY: Final = (
 )  # fmt: skip
 
 
+def _is_digits(value: str) -> bool:
+    return value.isdigit() and value.isascii()
+
+
 def check_result(result: OrderResult) -> None:
-    """The formats the decoder leaves to us: digits, times, money; InvalidRecordError names the field."""
+    """The formats the decoder leaves to us: digits, times, money; InvalidRecordError names the field.
+
+    Field paths are built only for a field that fails: formatting them costs more than the checks.
+    """
     created = result.gmt_create
     if not (created[4] == created[7] == "-" and created[10] == " " and created[13] == created[16] == ":"):
         raise InvalidRecordError(f"must read yyyy-MM-dd HH:mm:ss, got {created!r}", "$.gmt_create")
@@ -204,11 +229,12 @@ def check_result(result: OrderResult) -> None:
         if money is not None:
             _check_money(money, "$." + name)
     for index, child in enumerate(result.child_order_list):
-        _check_digits(child.product_id, f"$.child_order_list[{index}].product_id")
-        _check_digits(child.product_count, f"$.child_order_list[{index}].product_count")
+        if not (_is_digits(child.product_id) and _is_digits(child.product_count)):
+            _check_digits(child.product_id, f"$.child_order_list[{index}].product_id")
+            _check_digits(child.product_count, f"$.child_order_list[{index}].product_count")
         for name in _CHILD_MONEY:
             money = getattr(child, name)
-            if money is not None:
+            if money is not None and not _money_ok(money):
                 _check_money(money, f"$.child_order_list[{index}].{name}")
 
 
@@ -220,11 +246,11 @@ def decode_record(line: bytes | str, zone: ZoneInfo) -> tuple[int, int, OrderRes
         raise InvalidRecordError(*_split_path(str(exc))) from None
     except msgspec.DecodeError as exc:
         raise InvalidRecordError(f"not a JSON object: {exc}") from None
-    order_id = _check_id(record.order_id, "$.order_id")
-    user_id = _check_id(record.buyer_user_id, "$.buyer_user_id")
-    result = OrderResult(**{name: getattr(record, name) for name in RESULT_FIELDS})
-    check_result(result)
-    return order_id, user_id, result
+    order_id = _check_id(record.order_id, "order_id")
+    user_id = _check_id(record.buyer_user_id, "buyer_user_id")
+    record.order_id = record.buyer_user_id = None
+    check_result(record)
+    return order_id, user_id, record
 
 
 def decode_result(doc: bytes) -> OrderResult:
@@ -236,17 +262,23 @@ def encode_streamlined(result: OrderResult) -> bytes:
 
 
 def encode_wrapped(result: OrderResult) -> bytes:
-    doc = msgspec.to_builtins(result)
-    if "logistics_info_list" in doc:
-        doc["logistics_info_list"] = {"aeop_order_logistics_info": doc["logistics_info_list"]}
-    if "store_info" in doc:
-        doc["store_info"]["store_id"] = int(doc["store_info"]["store_id"])
-    if "child_order_list" in doc:
-        for child in doc["child_order_list"]:
-            child["product_id"] = int(child["product_id"])
-            child["product_count"] = int(child["product_count"])
-        doc["child_order_list"] = {"aeop_child_order_info": doc["child_order_list"]}
-    return _encoder.encode(doc)
+    """The wrapped shape: lists inside item objects, store and product ids and counts as numbers.
+
+    Encoded from shallow copies with those fields swapped: a third of the cost of going
+    through builtins, and the result itself is left as it was.
+    """
+    changes: dict[str, object] = {}
+    if result.logistics_info_list:
+        changes["logistics_info_list"] = {"aeop_order_logistics_info": result.logistics_info_list}
+    if result.store_info is not None:
+        changes["store_info"] = replace(result.store_info, store_id=int(result.store_info.store_id))
+    if result.child_order_list:
+        children = [
+            replace(child, product_id=int(child.product_id), product_count=int(child.product_count))
+            for child in result.child_order_list
+        ]
+        changes["child_order_list"] = {"aeop_child_order_info": children}
+    return _encoder.encode(replace(result, **changes))
 
 
 def encode_record(order_id: int, user_id: int, streamlined: bytes) -> bytes:
