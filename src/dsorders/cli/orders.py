@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -75,19 +73,10 @@ def _zone(name: str | None) -> ZoneInfo | None:
         fail(f"unknown time zone {name!r} for --zone; use an IANA name such as America/Los_Angeles.")
 
 
-def _source(file: str, stack: ExitStack) -> tuple[Callable[[], Iterator[bytes]], int]:
-    """A way to read the lines from the start, as often as needed, and how many there are."""
+def _source(file: str) -> tuple[Callable[[], Iterator[bytes]], int | None]:
+    """The lines to import (read once) and how many there are, when that is known beforehand."""
     if file == "-":
-        # Standard input is read once: validation and import each need a pass.
-        spool: IO[bytes] = stack.enter_context(tempfile.TemporaryFile())
-        for chunk in iter(lambda: sys.stdin.buffer.read(1 << 20), b""):
-            spool.write(chunk)
-
-        def from_spool() -> Iterator[bytes]:
-            spool.seek(0)
-            yield from spool
-
-        return from_spool, sum(1 for _ in from_spool())
+        return lambda: iter(sys.stdin.buffer), None
     path = Path(file)
     if not path.is_file():
         fail(f"no file {file!r}: give the path of a JSON Lines file, or - to read standard input.")
@@ -97,9 +86,18 @@ def _source(file: str, stack: ExitStack) -> tuple[Callable[[], Iterator[bytes]],
             yield from lines
 
     try:
-        return from_file, sum(1 for _ in from_file())
+        return from_file, _count_lines(path)
     except OSError as exc:
         fail(f"cannot read {file!r}: {exc.strerror}.")
+
+
+def _count_lines(path: Path) -> int:
+    lines, last = 0, b"\n"
+    with path.open("rb") as source:
+        while block := source.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
 
 
 def _write_rejects(path: Path, rejected: list[Rejected]) -> None:
@@ -116,7 +114,7 @@ def _show_rejections(rejected: list[Rejected]) -> None:
         err_console.print(f"  … and {len(rejected) - SHOWN_REJECTIONS} more", highlight=False)
 
 
-def _run_import(db: str | None, open_lines: Callable[[], Iterator[bytes]], total: int, zone: ZoneInfo | None,
+def _run_import(db: str | None, open_lines: Callable[[], Iterator[bytes]], total: int | None, zone: ZoneInfo | None,
                 skip_invalid: bool, batch_size: int) -> ImportReport:  # fmt: skip
     progress = Progress(
         TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -130,7 +128,8 @@ def _run_import(db: str | None, open_lines: Callable[[], Iterator[bytes]], total
                 store, open_lines, zone=zone or settings_for(db).zone, skip_invalid=skip_invalid,
                 batch_size=batch_size, progress=lambda done: progress.advance(task, done),
             )  # fmt: skip
-            progress.update(task, completed=total)
+            if total is not None:
+                progress.update(task, completed=total)
         return report
 
     return run_with_store(db, action, create=True)
@@ -151,9 +150,8 @@ def import_(
         fail("--rejects goes with --skip-invalid: without it a file with any bad line imports nothing.")
     tz = _zone(zone)
     try:
-        with ExitStack() as stack:
-            open_lines, total = _source(file, stack)
-            report = _run_import(db, open_lines, total, tz, skip_invalid, batch_size)
+        open_lines, total = _source(file)
+        report = _run_import(db, open_lines, total, tz, skip_invalid, batch_size)
     except ImportError_ as exc:
         err_console.print(f"[bold red]error:[/] nothing imported: {len(exc.rejected)} bad line(s) in {file}:")
         _show_rejections(exc.rejected)
