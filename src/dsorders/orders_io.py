@@ -6,7 +6,7 @@ import json
 import struct
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Container, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import IO
@@ -63,10 +63,10 @@ class ImportError_(Exception):
 
 
 def validate_lines(
-    lines: Iterable[bytes | str], zone: ZoneInfo, known_users: set[int]
+    lines: Iterable[bytes | str], zone: ZoneInfo, known_users: Container[int], *, start: int = 1
 ) -> Iterator[OrderRow | Rejected]:
-    """Each non-blank line as a row to store, or the reason it was refused."""
-    for number, line in enumerate(lines, start=1):
+    """Each non-blank line as a row to store, or the reason it was refused; lines count from `start`."""
+    for number, line in enumerate(lines, start=start):
         if not line.strip():
             continue
         try:

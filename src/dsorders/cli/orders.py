@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..import_file import default_jobs, import_file
 from ..orders_io import DEFAULT_BATCH, ImportError_, ImportReport, Rejected, export_lines, get_record, import_lines
 from ..store import NotFoundError, Store
 from .common import (
@@ -73,20 +73,15 @@ def _zone(name: str | None) -> ZoneInfo | None:
         fail(f"unknown time zone {name!r} for --zone; use an IANA name such as America/Los_Angeles.")
 
 
-def _source(file: str) -> tuple[Callable[[], Iterator[bytes]], int | None]:
-    """The lines to import (read once) and how many there are, when that is known beforehand."""
+def _source(file: str) -> tuple[Path | None, int | None]:
+    """The file to import (None for standard input) and its number of lines, when known beforehand."""
     if file == "-":
-        return lambda: iter(sys.stdin.buffer), None
+        return None, None
     path = Path(file)
     if not path.is_file():
         fail(f"no file {file!r}: give the path of a JSON Lines file, or - to read standard input.")
-
-    def from_file() -> Iterator[bytes]:
-        with path.open("rb") as lines:
-            yield from lines
-
     try:
-        return from_file, _count_lines(path)
+        return path, _count_lines(path)
     except OSError as exc:
         fail(f"cannot read {file!r}: {exc.strerror}.")
 
@@ -114,8 +109,8 @@ def _show_rejections(rejected: list[Rejected]) -> None:
         err_console.print(f"  … and {len(rejected) - SHOWN_REJECTIONS} more", highlight=False)
 
 
-def _run_import(db: str | None, open_lines: Callable[[], Iterator[bytes]], total: int | None, zone: ZoneInfo | None,
-                skip_invalid: bool, batch_size: int) -> ImportReport:  # fmt: skip
+def _run_import(db: str | None, path: Path | None, total: int | None, zone: ZoneInfo | None,
+                skip_invalid: bool, batch_size: int, jobs: int) -> ImportReport:  # fmt: skip
     progress = Progress(
         TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err_console, transient=True, disable=not err_console.is_terminal,
@@ -123,11 +118,15 @@ def _run_import(db: str | None, open_lines: Callable[[], Iterator[bytes]], total
     task = progress.add_task("import", total=total)
 
     async def action(store: Store) -> ImportReport:
+        options: dict[str, Any] = {
+            "zone": zone or settings_for(db).zone, "skip_invalid": skip_invalid, "batch_size": batch_size,
+            "progress": lambda done: progress.advance(task, done),
+        }  # fmt: skip
         with progress:
-            report = await import_lines(
-                store, open_lines, zone=zone or settings_for(db).zone, skip_invalid=skip_invalid,
-                batch_size=batch_size, progress=lambda done: progress.advance(task, done),
-            )  # fmt: skip
+            if path is None:
+                report = await import_lines(store, lambda: iter(sys.stdin.buffer), **options)
+            else:
+                report = await import_file(store, path, jobs=jobs, **options)
             if total is not None:
                 progress.update(task, completed=total)
         return report
@@ -142,6 +141,15 @@ def import_(
     rejects: RejectsOption = None,
     zone: ZoneOption = None,
     batch_size: BatchOption = DEFAULT_BATCH,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            min=0,
+            show_default=False,
+            help="Worker processes that check a file's lines. Default: one per CPU; 0 checks them in this process.",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -150,8 +158,8 @@ def import_(
         fail("--rejects goes with --skip-invalid: without it a file with any bad line imports nothing.")
     tz = _zone(zone)
     try:
-        open_lines, total = _source(file)
-        report = _run_import(db, open_lines, total, tz, skip_invalid, batch_size)
+        path, total = _source(file)
+        report = _run_import(db, path, total, tz, skip_invalid, batch_size, default_jobs() if jobs is None else jobs)
     except ImportError_ as exc:
         err_console.print(f"[bold red]error:[/] nothing imported: {len(exc.rejected)} bad line(s) in {file}:")
         _show_rejections(exc.rejected)
