@@ -4,6 +4,9 @@ Every call, from taking a connection to reading the last row, runs under the sto
 deadline; a database that is down or slow raises `StoreUnavailableError` and the pool
 heals by itself once the server answers again. A pool that could not be created at start
 is created by the first call that finds the server up, and migrations run then.
+
+order.get's read (`get_token_and_order`) goes through a `Batcher`: the calls made at once are
+answered by one statement, each still under its own deadline.
 """
 
 from __future__ import annotations
