@@ -8,6 +8,7 @@ import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,7 @@ from dsorders.orders_io import to_row
 from dsorders.protocol.order_result import OrderResult
 from dsorders.settings import Settings
 from dsorders.store import Store, make_store
+from dsorders.store.postgresql import PostgresStore
 
 DATA = Path(__file__).parent / "data"
 VECTORS: list[dict[str, Any]] = [
@@ -121,6 +123,26 @@ async def store(settings: Settings) -> AsyncIterator[Store]:
     await store.open()
     yield store
     await store.close()
+
+
+class CountingPostgresStore(PostgresStore):
+    """The PostgreSQL store, logging each SQL statement its connections run (asyncpg's query logger)."""
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        self.statements: list[str] = []
+
+    def _log(self, record: Any) -> None:
+        self.statements.append(record.query)
+
+    @asynccontextmanager
+    async def _connection(self, timeout: float | None = None) -> AsyncIterator[asyncpg.Connection]:
+        async with super()._connection(timeout) as conn:
+            conn.add_query_logger(self._log)
+            try:
+                yield conn
+            finally:
+                conn.remove_query_logger(self._log)
 
 
 @dataclass

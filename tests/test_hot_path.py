@@ -1,12 +1,14 @@
 """The cost of one order.get, counted rather than timed, so a noisy machine cannot make it flake.
 
 The store is the real SQLite store, subclassed only to count what the gateway asks of it
-and which SQL it runs; the app is driven as a bare ASGI callable, so the allocations
-measured are the gateway's own and not an HTTP client's.
+and which SQL it runs (and the real PostgreSQL store, counting its SQL, for the calls it
+answers together); the app is driven as a bare ASGI callable, so the allocations measured
+are the gateway's own and not an HTTP client's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tracemalloc
 from collections import Counter
@@ -21,9 +23,19 @@ from dsorders.gateway import Gateway
 from dsorders.protocol import signing
 from dsorders.settings import Settings
 from dsorders.store import Store
+from dsorders.store.postgresql import _TOKEN_ORDER_SQL, _TOKEN_ORDERS_SQL
 from dsorders.store.sqlite import SQLiteStore
 
-from .conftest import ACCESS_TOKEN, APP_KEY, APP_SECRET, OTHER_ORDER_ID, SEED_ORDER_ID, Clock, build_world
+from .conftest import (
+    ACCESS_TOKEN,
+    APP_KEY,
+    APP_SECRET,
+    OTHER_ORDER_ID,
+    SEED_ORDER_ID,
+    Clock,
+    CountingPostgresStore,
+    build_world,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -119,6 +131,29 @@ async def test_order_get_with_a_warm_app_cache_reads_token_and_order_in_one_stat
     assert b'"result":{' in body and b"error_response" not in body
     assert counting.calls == Counter({"get_token_and_order": 1})
     assert len(counting.statements) == 1
+
+
+@pytest.mark.postgres
+async def test_order_get_calls_made_at_once_on_postgresql_share_one_statement(pg_schema_url: str, clock: Clock) -> None:
+    store = CountingPostgresStore(pg_schema_url)
+    await store.open()
+    try:
+        await build_world(store)
+        app = Gateway(Settings(db=pg_schema_url), store, clock=clock)
+        query = _query(clock, SEED_ORDER_ID)
+        await _call(app, query)  # fills the app cache
+        store.statements.clear()
+        body = await _call(app, query)
+        assert b'"result":{' in body and b"error_response" not in body
+        await asyncio.sleep(0)  # asyncpg reports a statement on the loop's next turn
+        assert store.statements == [_TOKEN_ORDER_SQL["streamlined"]]  # alone: the single-row statement
+        store.statements.clear()
+        bodies = await asyncio.gather(*(_call(app, query) for _ in range(16)))
+        assert all(b'"result":{' in body and b"error_response" not in body for body in bodies)
+        await asyncio.sleep(0)
+        assert store.statements == [_TOKEN_ORDERS_SQL]
+    finally:
+        await store.close()
 
 
 async def test_the_app_is_read_once_for_many_calls(app: Gateway, counting: CountingStore, clock: Clock) -> None:

@@ -4,6 +4,9 @@ Every call, from taking a connection to reading the last row, runs under the sto
 deadline; a database that is down or slow raises `StoreUnavailableError` and the pool
 heals by itself once the server answers again. A pool that could not be created at start
 is created by the first call that finds the server up, and migrations run then.
+
+order.get's read (`get_token_and_order`) goes through a `Batcher`: the calls made at once are
+answered by one statement, each still under its own deadline.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from .base import (
     TokenAuth,
     app_changes,
 )
+from .batching import Batcher
 from .migrations import LATEST, MIGRATIONS, statements
 
 log = logging.getLogger("dsorders.store")
@@ -54,6 +58,19 @@ _TOKEN_ORDER_SQL: Final = {
     " WHERE t.token_hash = $2"
     for kind, column in (("streamlined", "doc"), ("wrapped", "wrapped"))
 }
+# The same read for calls made at once, as one statement: row i answers the i-th (token hash,
+# order id, kind) of the arrays, and an unknown token has no row. Text arrays only: asyncpg
+# decodes text[] by itself but would look up any other array type on each new connection.
+_TOKEN_ORDERS_SQL: Final = (
+    "SELECT q.i, t.app_key, t.user_id, t.expires_at, t.revoked_at IS NOT NULL, a.dropshipper,"
+    " o.user_id, o.zone, CASE WHEN q.kind = 'wrapped' THEN o.wrapped ELSE o.doc END"
+    " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(token_hash, order_id, kind, i)"
+    " JOIN tokens t ON t.token_hash = q.token_hash JOIN accounts a ON a.user_id = t.user_id"
+    " LEFT JOIN orders o ON o.order_id = q.order_id::bigint"
+)
+# Calls coalesced into one statement at most; batches run at once at most (a pool connection each).
+MAX_BATCH: Final = 128
+_INT64: Final = range(-(2**63), 2**63)
 _DOC_SQL: Final = {
     "streamlined": "SELECT user_id, zone, doc FROM orders WHERE order_id = $1",
     "wrapped": "SELECT user_id, zone, wrapped FROM orders WHERE order_id = $1",
@@ -108,6 +125,14 @@ def _token(row: asyncpg.Record) -> Token:
     return Token(*row)
 
 
+_TokenOrderKey = tuple[str, int, DocKind]
+_TokenOrder = tuple[TokenAuth, StoredOrder | None]
+
+
+def _closed_error() -> StoreUnavailableError:
+    return StoreUnavailableError("the store is closed")
+
+
 def _updated(status: str) -> int:
     """The row count of an UPDATE's status string, "UPDATE 3"."""
     return int(status.rsplit(" ", 1)[-1])
@@ -125,6 +150,9 @@ class PostgresStore(Store):
         self._migrate_on_open = True
         self._closed = False
         self._opening = asyncio.Lock()
+        self._token_orders: Batcher[_TokenOrderKey, _TokenOrder] = Batcher(
+            self._read_token_orders, max_batch=MAX_BATCH, max_running=pool_size, closed=_closed_error
+        )
 
     # Pool, deadline and errors.
 
@@ -164,6 +192,12 @@ class PostgresStore(Store):
                     # Stuck mid-query: drop the connection rather than wait on the server to confirm a cancel.
                     conn.terminate()
                     raise
+                except asyncpg.InternalClientError as exc:
+                    # A connection the server closed between two calls (a restart) can fail the next
+                    # one with this rather than ConnectionDoesNotExistError.
+                    if not conn.is_closed():
+                        raise
+                    raise StoreUnavailableError(f"postgresql: {type(exc).__name__}: {exc}") from exc
                 finally:
                     await pool.release(conn)
         except asyncpg.IntegrityConstraintViolationError as exc:
@@ -213,6 +247,7 @@ class PostgresStore(Store):
 
     async def close(self) -> None:
         self._closed = True
+        await self._token_orders.close()
         pool, self._pool, self._migrated = self._pool, None, False
         if pool is None:
             return
@@ -254,12 +289,44 @@ class PostgresStore(Store):
     async def get_token_and_order(
         self, token_hash: str, order_id: int, kind: DocKind
     ) -> tuple[TokenAuth, StoredOrder | None]:
+        if order_id not in _INT64:  # would fail the whole batch: alone, it fails as it always did
+            return await self._read_token_order(token_hash, order_id, kind)
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._token_orders.submit((token_hash, order_id, kind))
+        except TimeoutError as exc:
+            raise StoreUnavailableError(f"postgresql: {type(exc).__name__}: {exc}") from exc
+
+    async def _read_token_order(
+        self, token_hash: str, order_id: int, kind: DocKind
+    ) -> tuple[TokenAuth, StoredOrder | None]:
         async with self._connection() as conn:
             row = await conn.fetchrow(_TOKEN_ORDER_SQL[kind], order_id, token_hash)
         if row is None:
             raise NotFoundError("no such token")
         token = TokenAuth(row[0], row[1], row[2], row[3], row[4])
         return token, (None if row[5] is None else StoredOrder(order_id, row[5], row[6], row[7]))
+
+    async def _read_token_orders(self, keys: Sequence[_TokenOrderKey]) -> list[_TokenOrder | BaseException]:
+        """One batch of `get_token_and_order` calls: a lone call reads with the single-row statement."""
+        if len(keys) == 1:
+            try:
+                return [await self._read_token_order(*keys[0])]
+            except NotFoundError as exc:
+                return [exc]
+        async with self._connection() as conn:
+            rows = await conn.fetch(
+                _TOKEN_ORDERS_SQL,
+                [key[0] for key in keys],
+                [str(key[1]) for key in keys],
+                [key[2] for key in keys],
+            )
+        results: list[_TokenOrder | BaseException | None] = [None] * len(keys)
+        for row in rows:
+            token = TokenAuth(row[1], row[2], row[3], row[4], row[5])
+            order_id = keys[row[0] - 1][1]
+            results[row[0] - 1] = token, (None if row[6] is None else StoredOrder(order_id, row[6], row[7], row[8]))
+        return [NotFoundError("no such token") if result is None else result for result in results]
 
     async def get_order(self, order_id: int, kind: DocKind) -> StoredOrder:
         async with self._connection() as conn:
