@@ -90,3 +90,17 @@ def test_serve_starts_with_a_warning_when_postgresql_is_down(serving: list[Serve
     assert f"warning: the database postgresql://postgres:***@127.0.0.1:{closed}/test is unavailable" in err
     assert "Serving anyway" in err and "s3cret" not in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql://nosuchrole:s3cret@127.0.0.1:5432/test", "InvalidAuthorizationSpecificationError"),
+        ("postgresql://postgres:s3cret@127.0.0.1:5432/no_such_database", "InvalidCatalogNameError"),
+    ],
+)
+def test_settings_that_postgresql_refuses_are_an_error_at_start_not_a_warning(cli: Cli, url: str, reason: str) -> None:
+    result = cli("serve", "--port", str(free_port()), "--db", url, ok=False)
+    assert "cannot open the database" in result.stderr and reason in result.stderr
+    assert "Serving anyway" not in result.stderr
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr

@@ -12,7 +12,15 @@ import asyncpg
 import pytest
 
 from dsorders import admin
-from dsorders.store import NotFoundError, Store, StoreUnavailableError, TokenAuth, hash_secret, make_store
+from dsorders.store import (
+    NotFoundError,
+    Store,
+    StoreRefusedError,
+    StoreUnavailableError,
+    TokenAuth,
+    hash_secret,
+    make_store,
+)
 from dsorders.store.base import DocKind
 from dsorders.store.migrations import LATEST, MIGRATIONS
 from dsorders.store.postgresql import _TOKEN_ORDER_SQL, _TOKEN_ORDERS_SQL
@@ -230,3 +238,15 @@ async def test_closing_the_store_fails_running_and_queued_calls(pg_schema_url: s
     assert [str(error) for error in errors] == ["the store is closed"] * 6
     assert all(isinstance(error, StoreUnavailableError) for error in errors)
     assert asyncio.all_tasks() == tasks_before  # no batch left running
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://nosuchrole@127.0.0.1:5432/test", "postgresql://postgres@127.0.0.1:5432/no_such_db"]
+)
+async def test_settings_the_server_refuses_are_told_apart_from_an_outage(url: str) -> None:
+    store = make_store(url, deadline=5.0)
+    with pytest.raises(StoreRefusedError):
+        await store.open()
+    with pytest.raises(StoreRefusedError):  # and at every call, still an unavailable store to the gateway
+        await store.ping()
+    await store.close()

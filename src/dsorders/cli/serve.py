@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..settings import Settings
-from ..store import StoreError, StoreUnavailableError
+from ..store import StoreError, StoreRefusedError, StoreUnavailableError
 from .common import DbOption, check_database, err_console, fail, new_store, settings_for, shown_db
 
 ASGI_TARGET = "dsorders.gateway.asgi:app"
@@ -79,7 +79,7 @@ def prepare(settings: Settings) -> None:
     error = asyncio.run(check())
     if error is None:
         return
-    if not (store.reconnects and isinstance(error, StoreUnavailableError)):
+    if isinstance(error, StoreRefusedError) or not (store.reconnects and isinstance(error, StoreUnavailableError)):
         fail(f"cannot open the database {shown_db(settings.db)!r}: {error}."
              " Check --db (or DSORDERS_DB) and that it is reachable.")  # fmt: skip
     err_console.print(

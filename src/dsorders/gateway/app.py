@@ -16,7 +16,7 @@ from ..protocol import params as wire
 from ..protocol import shapes
 from ..protocol.errors import ProtocolError
 from ..settings import Settings
-from ..store import Store, StoreUnavailableError, make_store
+from ..store import Store, StoreRefusedError, StoreUnavailableError, make_store
 from .pipeline import Clock, Pipeline
 from .ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from .requestid import RequestIds
@@ -103,7 +103,7 @@ class Gateway:
         try:
             await self.store.open()
         except StoreUnavailableError as exc:
-            if not self.store.reconnects:
+            if not self.store.reconnects or isinstance(exc, StoreRefusedError):
                 raise
             # Serve anyway: calls answer isp.service-unavailable until the database is back.
             log.warning("the database is unavailable at startup, serving until it is back: %s", exc)

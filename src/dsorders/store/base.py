@@ -34,6 +34,14 @@ class StoreUnavailableError(StoreError):
     """The database failed, or did not answer within the deadline."""
 
 
+class StoreRefusedError(StoreUnavailableError):
+    """The database refuses these settings: a wrong password, an unknown user or database.
+
+    Calls still answer as unavailable; at start-up it is a configuration error to report, not
+    an outage to wait out.
+    """
+
+
 class Account(msgspec.Struct, frozen=True):
     user_id: int
     login: str

@@ -31,6 +31,7 @@ from .base import (
     OrderRow,
     Store,
     StoredOrder,
+    StoreRefusedError,
     StoreUnavailableError,
     Token,
     TokenAuth,
@@ -87,6 +88,12 @@ _MERGE_SQL: Final = (
     " ON CONFLICT (order_id) DO UPDATE SET user_id = excluded.user_id, order_status = excluded.order_status,"
     " gmt_create = excluded.gmt_create, zone = excluded.zone, doc = excluded.doc, wrapped = excluded.wrapped,"
     " updated_at = excluded.updated_at"
+)
+# What the server answers to settings it refuses: fixing them, not waiting, is what helps.
+_REFUSED: Final = (
+    asyncpg.InvalidPasswordError,
+    asyncpg.InvalidAuthorizationSpecificationError,  # an unknown user, or pg_hba.conf says no
+    asyncpg.InvalidCatalogNameError,  # an unknown database
 )
 # What a database that is down, restarting or too slow raises: the call may succeed later.
 _UNAVAILABLE: Final = (
@@ -202,6 +209,8 @@ class PostgresStore(Store):
                     await pool.release(conn)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise ConflictError(exc.message) from exc
+        except _REFUSED as exc:
+            raise StoreRefusedError(f"postgresql: {type(exc).__name__}: {exc}") from exc
         except _UNAVAILABLE as exc:
             raise StoreUnavailableError(f"postgresql: {type(exc).__name__}: {exc}") from exc
 
