@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
+import multiprocessing
+import os
+import signal
 import tempfile
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +122,19 @@ async def test_a_small_file_gives_the_same_result_without_workers(store: Store, 
     report = await import_file(store, path, zone=LA, jobs=2, now=NOW)
     assert (report.read, report.imported) == (5, 5)
     assert await _exported(store) == {record["order_id"]: record for record in records}
+
+
+async def test_a_worker_that_dies_stops_the_import_and_leaves_nothing_behind(
+    store: Store, tmp_path: Path, own_temporary_folder: Path
+) -> None:
+    await _accounts(store)
+    path = _write(tmp_path / "orders.jsonl", list(demo.orders(USERS, count=300, seed=7)))
+    importing = asyncio.create_task(import_file(store, path, zone=LA, jobs=2, chunk_bytes=SMALL_CHUNKS, now=NOW))
+    while not multiprocessing.active_children():
+        await asyncio.sleep(0.001)
+    os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)  # before any chunk is back: workers start slowly
+    with pytest.raises(BrokenProcessPool):
+        await importing
+    assert await store.count_orders() == 0
+    assert list(own_temporary_folder.iterdir()) == []
+    assert not [child for child in multiprocessing.active_children() if child.is_alive()]

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -70,6 +72,8 @@ _worker: tuple[ZoneInfo, frozenset[int]] | None = None
 def _start_worker(zone: str, known_users: frozenset[int]) -> None:
     global _worker
     _worker = (ZoneInfo(zone), known_users)
+    # Ctrl-C reaches the whole process group: the importing process stops the pool and cleans up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _check_chunk(path: str, chunk: Chunk, rows_file: str) -> _Checked:
@@ -163,6 +167,9 @@ async def import_file(
             for rows_file in waiting:
                 await write(rows_file)
             await write(None, last=True)
+        except BrokenProcessPool:
+            futures = []  # the pool fails every future itself; cancelling them as well races with it
+            raise
         finally:
             for future in futures:
                 future.cancel()

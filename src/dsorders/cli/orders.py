@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -167,6 +168,12 @@ def import_(
             err_console.print("Create missing buyers first: dsorders accounts create --login LOGIN --user-id ID.")
         err_console.print("Fix them, or import the good lines with --skip-invalid --rejects REJECTS.jsonl.")
         raise typer.Exit(1) from None
+    except (OSError, BrokenProcessPool) as exc:
+        # A full disk for the checked rows, say, or a worker killed: batches already written stay,
+        # and importing the same file again completes the job (an import is idempotent).
+        fail(
+            f"the import stopped: {str(exc).rstrip('.')}. Orders already written stay; import the file again to finish."
+        )
     if rejects is not None:
         _write_rejects(rejects, report.rejected)
     summary: dict[str, Any] = {"read": report.read, "imported": report.imported, "rejected": len(report.rejected)}
