@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DB: Final = "dsorders.db"
 ENV_PREFIX: Final = "DSORDERS_"
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(entries: Sequence[str]) -> tuple[Network, ...]:
+    """Addresses or CIDR blocks; ValueError names the entry that is neither."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"{entry.strip()!r} is not an IP address or a CIDR block such as 10.0.0.0/8") from None
+    return tuple(networks)
 
 
 class SettingsError(ValueError):
@@ -25,6 +40,7 @@ class Settings:
     max_body: int = 1024 * 1024
     redis: str | None = None
     pool_size: int = 10
+    trusted_proxies: tuple[str, ...] = ()
     zone: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -41,6 +57,10 @@ class Settings:
             raise SettingsError("DSORDERS_MAX_BODY must be a positive number of bytes")
         if self.pool_size <= 0:
             raise SettingsError("DSORDERS_POOL_SIZE must be a positive whole number")
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise SettingsError(f"DSORDERS_TRUSTED_PROXIES: {exc}") from None
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -67,6 +87,7 @@ class Settings:
             max_body=int(read("max_body", int, defaults.max_body)),  # type: ignore[call-overload]
             redis=read("redis", str, None),  # type: ignore[arg-type]
             pool_size=int(read("pool_size", int, defaults.pool_size)),  # type: ignore[call-overload]
+            trusted_proxies=_entries(env.get(ENV_PREFIX + "TRUSTED_PROXIES", "")),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -81,4 +102,10 @@ class Settings:
         }
         if self.redis:
             env["DSORDERS_REDIS"] = self.redis
+        if self.trusted_proxies:
+            env["DSORDERS_TRUSTED_PROXIES"] = ",".join(self.trusted_proxies)
         return env
+
+
+def _entries(raw: str) -> tuple[str, ...]:
+    return tuple(entry.strip() for entry in raw.split(",") if entry.strip())

@@ -18,6 +18,7 @@ from ..protocol.errors import ProtocolError
 from ..settings import Settings
 from ..store import Store, StoreRefusedError, StoreUnavailableError, make_store
 from .pipeline import Clock, Pipeline
+from .proxies import TrustedProxies
 from .ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from .requestid import RequestIds
 
@@ -91,11 +92,12 @@ class Gateway:
         )
         self.mounts = dict(mounts or {})
         self.request_ids = RequestIds()
+        self.proxies = TrustedProxies(settings.trusted_proxies) if settings.trusted_proxies else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self._http(scope, receive, send)
+            await self._http(scope if self.proxies is None else self.proxies.resolve(scope), receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
