@@ -8,7 +8,12 @@ import httpx
 import pytest
 
 from dsorders import admin
+from dsorders.gateway import Gateway
+from dsorders.oauth import AuthorizeApp
 from dsorders.oauth.app import WRONG_PASSWORD
+from dsorders.oauth.attempts import SignInAttempts
+from dsorders.settings import Settings
+from dsorders.store import Store
 
 from ..conftest import VECTOR_NOW_MS, Clock, World
 from .conftest import PASSWORD, REDIRECT_URI, authorize_query, form_fields
@@ -175,3 +180,40 @@ async def test_other_methods_and_paths(web: httpx.AsyncClient) -> None:
 async def test_callback_page_shows_the_code_escaped(web: httpx.AsyncClient) -> None:
     response = await web.get("/oauth/callback", params={"code": "<b>3_1_x</b>", "state": "s"})
     assert response.status_code == 200 and "&lt;b&gt;3_1_x&lt;/b&gt;" in response.text
+
+
+async def test_failed_sign_ins_past_the_limit_are_refused_before_the_password_is_checked(
+    store: Store, world: World, clock: Clock, signed_in: str
+) -> None:
+    attempts = SignInAttempts(login_failures=3, address_failures=5, window_s=600)
+    gateway = Gateway(Settings(db="unused.db"), store, clock=clock,
+                      mounts={"/oauth": AuthorizeApp(store, clock=clock, attempts=attempts)})  # fmt: skip
+    transport = httpx.ASGITransport(app=gateway, client=("198.51.100.9", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as web:
+        _, fields = await _page(web)
+        for _ in range(3):
+            wrong = await _post(web, fields, login=signed_in.upper(), password="wrong password", action="allow")
+            assert wrong.status_code == 200 and WRONG_PASSWORD in wrong.text
+        # Even the right password is refused now, for that login (whatever its case).
+        refused = await _post(web, form_fields(wrong.text), login=signed_in, password=PASSWORD, action="allow")
+        assert refused.status_code == 429 and "Try again in 10 minute(s)" in refused.text
+        assert "csrf" in form_fields(refused.text) and "location" not in refused.headers
+        # Other logins from the same address keep their own count, up to the address's limit.
+        for login in ("nobody-1", "nobody-2"):
+            assert (await _post(web, fields, login=login, password="x" * 8, action="allow")).status_code == 200
+        assert (await _post(web, fields, login="nobody-3", password="x" * 8, action="allow")).status_code == 429
+        # Once the window has passed, the right password signs in and clears the login's count.
+        clock.now += 601
+        _, fields = await _page(web)
+        assert "code" in _redirect_query(await _post(web, fields, login=signed_in, password=PASSWORD, action="allow"))
+
+
+def test_attempts_forget_failures_outside_the_window() -> None:
+    attempts = SignInAttempts(login_failures=2, address_failures=100, window_s=60)
+    attempts.failed("alice", "192.0.2.1", now=0)
+    attempts.failed("alice", "192.0.2.1", now=30)
+    assert attempts.retry_after("ALICE", "192.0.2.7", now=31) == 29  # the first failure ends its minute at 60
+    assert attempts.retry_after("alice", "192.0.2.7", now=60) == 0
+    attempts.failed("bob", "192.0.2.1", now=61)
+    attempts.succeeded("Bob")
+    assert attempts.retry_after("bob", "192.0.2.9", now=62) == 0

@@ -8,6 +8,7 @@ GET  /oauth/callback    a landing page that shows a code (for the demo and manua
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final
@@ -16,6 +17,7 @@ from ..protocol import params as wire
 from ..protocol.errors import ProtocolError
 from ..store import App, NotFoundError, Store, StoreUnavailableError
 from . import forms, pages
+from .attempts import SignInAttempts
 from .codes import issue_code
 from .passwords import authenticate
 
@@ -67,6 +69,11 @@ async def _read_form(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
+def _client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else ""
+
+
 def _header(scope: Scope, name: bytes) -> str:
     for key, value in scope["headers"]:
         if key == name:
@@ -77,9 +84,11 @@ def _header(scope: Scope, name: bytes) -> str:
 class AuthorizeApp:
     """Serves /oauth/*. `clock` gives epoch seconds, like the gateway's."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time,
+                 attempts: SignInAttempts | None = None) -> None:  # fmt: skip
         self.store = store
         self.clock = clock
+        self.attempts = attempts or SignInAttempts()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -133,7 +142,7 @@ class AuthorizeApp:
         await self._page(scope, send, request, app)
 
     async def _page(self, scope: Scope, send: Send, request: forms.AuthorizeRequest, app: App, *,
-                    login: str = "", message: str | None = None) -> None:  # fmt: skip
+                    login: str = "", message: str | None = None, status: int = 200) -> None:  # fmt: skip
         nonce = forms.read_cookie(_header(scope, b"cookie"))
         if not forms.valid_nonce(nonce):
             nonce = forms.new_nonce()
@@ -141,7 +150,7 @@ class AuthorizeApp:
         body = pages.authorize_page(app, hidden, redirect_host=forms.redirect_host(request.redirect_uri),
                                     login=login, message=message)  # fmt: skip
         cookie = forms.cookie_header(nonce, secure=scope.get("scheme") == "https")  # type: ignore[arg-type]
-        await _send(send, 200, body, ((b"set-cookie", cookie),))
+        await _send(send, status, body, ((b"set-cookie", cookie),))
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -157,11 +166,18 @@ class AuthorizeApp:
         if action == "deny":
             location = forms.redirect_location(request.redirect_uri, error="access_denied", state=request.state)
         elif action == "allow":
-            login = form.get("login", "")
+            login, address, now = form.get("login", ""), _client_address(scope), self.clock()
+            wait = self.attempts.retry_after(login, address, now)
+            if wait > 0:
+                message = f"Too many sign-ins failed. Try again in {math.ceil(wait / 60)} minute(s)."
+                await self._page(scope, send, request, app, login=login, message=message, status=429)
+                return
             account = await authenticate(self.store, login, form.get("password", ""))
             if account is None:
+                self.attempts.failed(login, address, now)
                 await self._page(scope, send, request, app, login=login, message=WRONG_PASSWORD)
                 return
+            self.attempts.succeeded(login)
             code = await issue_code(self.store, app, account.user_id, redirect_uri=request.redirect_uri,
                                     now=self._now_ms())  # fmt: skip
             log.info("code issued to app %s for user %s", app.app_key, account.user_id)
