@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .networks import parse_networks
+
 DEFAULT_DB: Final = "dsorders.db"
 ENV_PREFIX: Final = "DSORDERS_"
-
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_networks(entries: Sequence[str]) -> tuple[Network, ...]:
-    """Addresses or CIDR blocks; ValueError names the entry that is neither."""
-    networks = []
-    for entry in entries:
-        try:
-            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-        except ValueError:
-            raise ValueError(f"{entry.strip()!r} is not an IP address or a CIDR block such as 10.0.0.0/8") from None
-    return tuple(networks)
 
 
 class SettingsError(ValueError):

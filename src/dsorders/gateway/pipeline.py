@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Callable, Mapping
 
 from ..methods import Call, Method
+from ..networks import Network, contains, parse_networks
 from ..protocol import shapes, signing
 from ..protocol.errors import ProtocolError, invalid_parameter
 from ..protocol.timestamps import parse_timestamp, within_window
@@ -58,18 +58,13 @@ class _Networks:
     """Parsed IP allow-lists, by the list's text."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, ...], tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]] = {}
+        self._cache: dict[tuple[str, ...], tuple[Network, ...]] = {}
 
     def allows(self, allowlist: tuple[str, ...], client_ip: str) -> bool:
         networks = self._cache.get(allowlist)
         if networks is None:
-            networks = tuple(ipaddress.ip_network(item, strict=False) for item in allowlist)
-            self._cache[allowlist] = networks
-        try:
-            address = ipaddress.ip_address(client_ip)
-        except ValueError:
-            return False
-        return any(address in network for network in networks)
+            networks = self._cache[allowlist] = parse_networks(allowlist)
+        return contains(networks, client_ip)
 
 
 class Pipeline:

@@ -9,11 +9,10 @@ IP allow-list.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
-from ..settings import parse_networks
+from ..networks import contains, parse_networks
 
 Scope = MutableMapping[str, Any]
 
@@ -26,11 +25,7 @@ class TrustedProxies:
         return bool(self.networks)
 
     def trusts(self, host: str) -> bool:
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        return any(address in network for network in self.networks)
+        return contains(self.networks, host)
 
     def resolve(self, scope: Scope) -> Scope:
         """The scope with the client's own address and scheme, when a trusted proxy sent it."""
