@@ -61,6 +61,7 @@ def test_chunks_cover_the_file_in_whole_lines_with_their_line_numbers(tmp_path: 
     assert len(chunks) > 4
     assert [c.offset for c in chunks] == [0, *(c.offset + c.size for c in chunks[:-1])]
     assert chunks[-1].offset + chunks[-1].size == len(data)
+    assert sum(chunk.lines for chunk in chunks) == len(lines)
     for chunk in chunks:
         text = data[chunk.offset : chunk.offset + chunk.size]
         assert text.split(b"\n")[0] == lines[chunk.first_line - 1]

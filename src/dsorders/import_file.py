@@ -14,7 +14,6 @@ import multiprocessing
 import os
 import signal
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,21 +21,31 @@ from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-import msgspec
-
-from .orders_io import DEFAULT_BATCH, ImportError_, ImportReport, Rejected, import_lines, validate_lines
-from .store import OrderRow, Store
+from .orders_io import (
+    DEFAULT_BATCH,
+    ImportError_,
+    ImportReport,
+    Rejected,
+    RowWriter,
+    decode_rows,
+    encode_rows,
+    import_lines,
+    known_user_ids,
+    validate_lines,
+)
+from .store import Store
 
 CHUNK_BYTES = 4 << 20
 MIN_CHUNKS = 4  # a smaller file is checked in this process: starting workers costs more
 
 
 class Chunk(NamedTuple):
-    """A run of whole lines: where it starts in the file, its size, and its first line's number."""
+    """A run of whole lines: its first line's number, where it starts in the file, its size and lines."""
 
     first_line: int
     offset: int
     size: int
+    lines: int
 
 
 def plan_chunks(path: str | Path, size: int = CHUNK_BYTES) -> list[Chunk]:
@@ -47,8 +56,9 @@ def plan_chunks(path: str | Path, size: int = CHUNK_BYTES) -> list[Chunk]:
         while block := source.read(size):
             if not block.endswith(b"\n"):
                 block += source.readline()
-            chunks.append(Chunk(line, offset, len(block)))
-            line += block.count(b"\n")
+            lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            chunks.append(Chunk(line, offset, len(block), lines))
+            line += lines
             offset += len(block)
     return chunks
 
@@ -64,8 +74,6 @@ class _Checked(NamedTuple):
     rows_file: str | None
 
 
-_rows_encoder = msgspec.msgpack.Encoder()
-_rows_decoder = msgspec.msgpack.Decoder(list[OrderRow])
 _worker: tuple[ZoneInfo, frozenset[int]] | None = None
 
 
@@ -93,7 +101,7 @@ def _check_chunk(path: str, chunk: Chunk, rows_file: str) -> _Checked:
     if not rows:
         return _Checked(read, rejected, None)
     with open(rows_file, "wb") as out:
-        out.write(_rows_encoder.encode(rows))
+        out.write(encode_rows(rows))
     return _Checked(read, rejected, rows_file)
 
 
@@ -112,37 +120,32 @@ async def import_file(
     progress: Callable[[int], None] | None = None,
     now: int | None = None,
     jobs: int = 0,
+    chunks: list[Chunk] | None = None,
     chunk_bytes: int = CHUNK_BYTES,
 ) -> ImportReport:
     """Import a JSON Lines file: with `jobs` > 0 its lines are checked by that many worker processes.
 
     Workers are started with "spawn", so a script calling this with `jobs` > 0 needs the
     usual `if __name__ == "__main__":` guard. The rows wait in a temporary folder (about twice
-    the file's size at most) until they are written.
+    the file's size at most) until they are written. `chunks` is `plan_chunks(path, chunk_bytes)`
+    when the caller has it already.
     """
     path = Path(path)
-    chunks = plan_chunks(path, chunk_bytes)
+    chunks = plan_chunks(path, chunk_bytes) if chunks is None else chunks
     if jobs < 1 or len(chunks) < MIN_CHUNKS:
         return await import_lines(
             store, lambda: _read_lines(path), zone=zone, skip_invalid=skip_invalid, batch_size=batch_size,
             progress=progress, now=now,
         )  # fmt: skip
-    known_users = frozenset(account.user_id for account in await store.list_accounts())
+    known_users = await known_user_ids(store)
     report = ImportReport()
-    batch: list[OrderRow] = []
+    writer = RowWriter(store, report, batch_size=batch_size, progress=progress, now=now)
 
-    async def write(rows_file: str | None, *, last: bool = False) -> None:
-        nonlocal batch
+    async def write(rows_file: str | None) -> None:
         if rows_file is not None:
-            batch.extend(_rows_decoder.decode(Path(rows_file).read_bytes()))
+            await writer.add(decode_rows(Path(rows_file).read_bytes()))
             os.unlink(rows_file)
-        while len(batch) >= batch_size or (last and batch):
-            rows, batch = batch[:batch_size], batch[batch_size:]
-            report.imported += await store.upsert_orders(rows, now=now_ms)
-            if progress is not None:
-                progress(len(rows))
 
-    now_ms = now if now is not None else int(time.time() * 1000)
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="dsorders-import-") as folder:
         pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
@@ -166,7 +169,7 @@ async def import_file(
                 raise ImportError_(report.rejected)
             for rows_file in waiting:
                 await write(rows_file)
-            await write(None, last=True)
+            await writer.finish()
         except BrokenProcessPool:
             futures = []  # the pool fails every future itself; cancelling them as well races with it
             raise

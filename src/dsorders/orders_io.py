@@ -7,7 +7,7 @@ import struct
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Container, Iterable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import IO
 from zoneinfo import ZoneInfo
@@ -101,17 +101,10 @@ async def import_lines(
     temporary file until the last line has passed. With it, good lines are written as they
     come and the bad ones are reported.
     """
-    now = int(time.time() * 1000) if now is None else now
-    known_users = {account.user_id for account in await store.list_accounts()}
+    known_users = await known_user_ids(store)
     report = ImportReport()
-
-    async def write(rows: Sequence[OrderRow]) -> None:
-        report.imported += await store.upsert_orders(rows, now=now)
-        if progress is not None:
-            progress(len(rows))
-
-    with ExitStack() as stack:
-        spill = None if skip_invalid else stack.enter_context(_Spill())
+    writer = RowWriter(store, report, batch_size=batch_size, progress=progress, now=now)
+    with nullcontext() if skip_invalid else _Spill() as spill:
         batch: list[OrderRow] = []
         for item in validate_lines(open_lines(), zone, known_users):
             report.read += 1
@@ -121,21 +114,65 @@ async def import_lines(
                 batch.append(item)
             if len(batch) >= batch_size:
                 if spill is None:
-                    await write(batch)
+                    await writer.add(batch)
                 elif not report.rejected:  # once a line is bad, nothing will be written
                     spill.write(batch)
                 batch = []
-        if spill is None:
-            if batch:
-                await write(batch)
-            return report
-        if report.rejected:
-            raise ImportError_(report.rejected)
-        for rows in spill.batches():
-            await write(rows)
-        if batch:
-            await write(batch)
+        if spill is not None:
+            if report.rejected:
+                raise ImportError_(report.rejected)
+            for rows in spill.batches():
+                await writer.add(rows)
+        await writer.add(batch)
+        await writer.finish()
     return report
+
+
+async def known_user_ids(store: Store) -> frozenset[int]:
+    """The user ids an import may give orders to."""
+    return frozenset(account.user_id for account in await store.list_accounts())
+
+
+class RowWriter:
+    """Checked rows upserted in the order given, `batch_size` to a transaction, counted in `report`."""
+
+    def __init__(self, store: Store, report: ImportReport, *, batch_size: int,
+                 progress: Callable[[int], None] | None, now: int | None) -> None:  # fmt: skip
+        self.store = store
+        self.report = report
+        self.batch_size = batch_size
+        self.progress = progress
+        self.now = int(time.time() * 1000) if now is None else now
+        self._batch: list[OrderRow] = []
+
+    async def add(self, rows: Iterable[OrderRow]) -> None:
+        self._batch.extend(rows)
+        while len(self._batch) >= self.batch_size:
+            await self._write(self._batch[: self.batch_size])
+            del self._batch[: self.batch_size]
+
+    async def finish(self) -> None:
+        if self._batch:
+            await self._write(self._batch)
+            self._batch = []
+
+    async def _write(self, rows: Sequence[OrderRow]) -> None:
+        self.report.imported += await self.store.upsert_orders(rows, now=self.now)
+        if self.progress is not None:
+            self.progress(len(rows))
+
+
+_ROWS_ENCODER = msgspec.msgpack.Encoder()
+_ROWS_DECODER = msgspec.msgpack.Decoder(list[OrderRow])
+
+
+def encode_rows(rows: list[OrderRow]) -> bytes:
+    """Checked rows as bytes to keep aside (a temporary file, a worker's answer) and read back."""
+    return _ROWS_ENCODER.encode(rows)
+
+
+def decode_rows(data: bytes) -> list[OrderRow]:
+    return _ROWS_DECODER.decode(data)
 
 
 class _Spill:
@@ -145,7 +182,6 @@ class _Spill:
 
     def __init__(self) -> None:
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="dsorders-import-")
-        self._encoder = msgspec.msgpack.Encoder()
 
     def __enter__(self) -> _Spill:
         return self
@@ -154,16 +190,15 @@ class _Spill:
         self._file.close()
 
     def write(self, rows: list[OrderRow]) -> None:
-        data = self._encoder.encode(rows)
+        data = encode_rows(rows)
         self._file.write(self._HEADER.pack(len(data)))
         self._file.write(data)
 
     def batches(self) -> Iterator[list[OrderRow]]:
-        decoder = msgspec.msgpack.Decoder(list[OrderRow])
         self._file.seek(0)
         while header := self._file.read(self._HEADER.size):
             (size,) = self._HEADER.unpack(header)
-            yield decoder.decode(self._file.read(size))
+            yield decode_rows(self._file.read(size))
 
 
 async def export_lines(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..import_file import default_jobs, import_file
+from ..import_file import Chunk, default_jobs, import_file, plan_chunks
 from ..orders_io import DEFAULT_BATCH, ImportError_, ImportReport, Rejected, export_lines, get_record, import_lines
 from ..store import NotFoundError, Store
 from .common import (
@@ -74,26 +74,17 @@ def _zone(name: str | None) -> ZoneInfo | None:
         fail(f"unknown time zone {name!r} for --zone; use an IANA name such as America/Los_Angeles.")
 
 
-def _source(file: str) -> tuple[Path | None, int | None]:
-    """The file to import (None for standard input) and its number of lines, when known beforehand."""
+def _source(file: str) -> tuple[Path | None, list[Chunk]]:
+    """The file to import (None for standard input) and its chunks of lines (none for standard input)."""
     if file == "-":
-        return None, None
+        return None, []
     path = Path(file)
     if not path.is_file():
         fail(f"no file {file!r}: give the path of a JSON Lines file, or - to read standard input.")
     try:
-        return path, _count_lines(path)
+        return path, plan_chunks(path)
     except OSError as exc:
         fail(f"cannot read {file!r}: {exc.strerror}.")
-
-
-def _count_lines(path: Path) -> int:
-    lines, last = 0, b"\n"
-    with path.open("rb") as source:
-        while block := source.read(1 << 20):
-            lines += block.count(b"\n")
-            last = block[-1:]
-    return lines + (last != b"\n")
 
 
 def _write_rejects(path: Path, rejected: list[Rejected]) -> None:
@@ -110,12 +101,13 @@ def _show_rejections(rejected: list[Rejected]) -> None:
         err_console.print(f"  … and {len(rejected) - SHOWN_REJECTIONS} more", highlight=False)
 
 
-def _run_import(db: str | None, path: Path | None, total: int | None, zone: ZoneInfo | None,
+def _run_import(db: str | None, path: Path | None, chunks: list[Chunk], zone: ZoneInfo | None,
                 skip_invalid: bool, batch_size: int, jobs: int) -> ImportReport:  # fmt: skip
     progress = Progress(
         TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err_console, transient=True, disable=not err_console.is_terminal,
     )  # fmt: skip
+    total = None if path is None else sum(chunk.lines for chunk in chunks)
     task = progress.add_task("import", total=total)
 
     async def action(store: Store) -> ImportReport:
@@ -127,7 +119,7 @@ def _run_import(db: str | None, path: Path | None, total: int | None, zone: Zone
             if path is None:
                 report = await import_lines(store, lambda: iter(sys.stdin.buffer), **options)
             else:
-                report = await import_file(store, path, jobs=jobs, **options)
+                report = await import_file(store, path, jobs=jobs, chunks=chunks, **options)
             if total is not None:
                 progress.update(task, completed=total)
         return report
@@ -159,8 +151,8 @@ def import_(
         fail("--rejects goes with --skip-invalid: without it a file with any bad line imports nothing.")
     tz = _zone(zone)
     try:
-        path, total = _source(file)
-        report = _run_import(db, path, total, tz, skip_invalid, batch_size, default_jobs() if jobs is None else jobs)
+        path, chunks = _source(file)
+        report = _run_import(db, path, chunks, tz, skip_invalid, batch_size, default_jobs() if jobs is None else jobs)
     except ImportError_ as exc:
         err_console.print(f"[bold red]error:[/] nothing imported: {len(exc.rejected)} bad line(s) in {file}:")
         _show_rejections(exc.rejected)
