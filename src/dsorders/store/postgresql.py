@@ -63,8 +63,8 @@ _TOKEN_ORDER_SQL: Final = {
 # order id, kind) of the arrays, and an unknown token has no row. Text arrays only: asyncpg
 # decodes text[] by itself but would look up any other array type on each new connection.
 _TOKEN_ORDERS_SQL: Final = (
-    "SELECT q.i, t.app_key, t.user_id, t.expires_at, t.revoked_at IS NOT NULL, a.dropshipper,"
-    " o.user_id, o.zone, CASE WHEN q.kind = 'wrapped' THEN o.wrapped ELSE o.doc END"
+    "SELECT t.app_key, t.user_id, t.expires_at, t.revoked_at IS NOT NULL, a.dropshipper,"
+    " o.user_id, o.zone, CASE WHEN q.kind = 'wrapped' THEN o.wrapped ELSE o.doc END, q.i"
     " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(token_hash, order_id, kind, i)"
     " JOIN tokens t ON t.token_hash = q.token_hash JOIN accounts a ON a.user_id = t.user_id"
     " LEFT JOIN orders o ON o.order_id = q.order_id::bigint"
@@ -134,6 +134,12 @@ def _token(row: asyncpg.Record) -> Token:
 
 _TokenOrderKey = tuple[str, int, DocKind]
 _TokenOrder = tuple[TokenAuth, StoredOrder | None]
+
+
+def _token_order(row: asyncpg.Record, order_id: int) -> _TokenOrder:
+    """A token and its order from the columns both order.get statements start with."""
+    token = TokenAuth(row[0], row[1], row[2], row[3], row[4])
+    return token, (None if row[5] is None else StoredOrder(order_id, row[5], row[6], row[7]))
 
 
 def _closed_error() -> StoreUnavailableError:
@@ -313,8 +319,7 @@ class PostgresStore(Store):
             row = await conn.fetchrow(_TOKEN_ORDER_SQL[kind], order_id, token_hash)
         if row is None:
             raise NotFoundError("no such token")
-        token = TokenAuth(row[0], row[1], row[2], row[3], row[4])
-        return token, (None if row[5] is None else StoredOrder(order_id, row[5], row[6], row[7]))
+        return _token_order(row, order_id)
 
     async def _read_token_orders(self, keys: Sequence[_TokenOrderKey]) -> list[_TokenOrder | BaseException]:
         """One batch of `get_token_and_order` calls: a lone call reads with the single-row statement."""
@@ -332,9 +337,8 @@ class PostgresStore(Store):
             )
         results: list[_TokenOrder | BaseException | None] = [None] * len(keys)
         for row in rows:
-            token = TokenAuth(row[1], row[2], row[3], row[4], row[5])
-            order_id = keys[row[0] - 1][1]
-            results[row[0] - 1] = token, (None if row[6] is None else StoredOrder(order_id, row[6], row[7], row[8]))
+            index = row[8] - 1
+            results[index] = _token_order(row, keys[index][1])
         return [NotFoundError("no such token") if result is None else result for result in results]
 
     async def get_order(self, order_id: int, kind: DocKind) -> StoredOrder:
